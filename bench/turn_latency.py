@@ -1,0 +1,106 @@
+"""Per-turn latency of convrec in process: 200 scripted turns on the full catalog.
+
+Prints cold start to first reply, p50 / p99 per-turn latency, peak RSS and the machine.
+Usage: python bench/turn_latency.py [--turns 200]
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()  # before the heavy imports: cold start counts them
+
+import argparse  # noqa: E402
+import dataclasses  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.agent import Agent  # noqa: E402
+from bot.config import load_config  # noqa: E402
+
+SCRIPT = [
+    "hi",
+    "something funny from the 90s, not a romance",
+    "more",
+    "more like the second one",
+    "not the first one",
+    "who directed the second one?",
+    "older",
+    "seen the third one",
+    "I loved Heat, anything similar?",
+    "less violent",
+    "a sci-fi movie with time travel",
+    "what is the first one about?",
+    "I'll watch the first one",
+    "thanks",
+    "no more Nolan please, and nothing before 1980",
+    "anything but horror",
+    "the first two look good",
+    "show me more",
+    "something like The Matrix",
+    "bye",
+]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--turns", type=int, default=200)
+    args = parser.parse_args()
+
+    config = load_config()
+    state_dir = Path(tempfile.mkdtemp(prefix="convrec-bench-"))
+    config = dataclasses.replace(config, paths=dataclasses.replace(config.paths, state=state_dir))
+    agent = Agent.load(config)
+    agent.handle("bench-cold", "something funny from the 90s")
+    cold_start = time.perf_counter() - STARTED
+
+    latencies = []
+    session = 0
+    while len(latencies) < args.turns:
+        session += 1
+        for text in SCRIPT:
+            if len(latencies) >= args.turns:
+                break
+            user = "42" if session % 2 == 0 else None
+            t = time.perf_counter()
+            agent.handle(f"bench-{session}", text, user)
+            latencies.append(1000 * (time.perf_counter() - t))
+    latencies = np.array(latencies)
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = {
+        "turns": len(latencies),
+        "catalog_items": len(agent.catalog),
+        "p50_ms": round(float(np.percentile(latencies, 50)), 2),
+        "p99_ms": round(float(np.percentile(latencies, 99)), 2),
+        "mean_ms": round(float(latencies.mean()), 2),
+        "max_ms": round(float(latencies.max()), 2),
+        "cold_start_s": round(cold_start, 2),
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "machine": machine(),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""The session store: every turn's events, the session state, feedback, in SQLite (WAL).
+
+One transaction per turn writes the user's event, the bot's event, the new state snapshot, the
+turn's feedback events and their copy in the behavior log that retraining reads. A crash between
+turns loses nothing; a crash inside a turn loses that turn only (it was never answered).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id TEXT PRIMARY KEY,
+    user_id TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    turns INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL,
+    turn INTEGER NOT NULL,
+    ts REAL NOT NULL,
+    kind TEXT NOT NULL,          -- user | bot | error
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_session ON events(session_id, id);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL,
+    user_id TEXT,
+    item_id TEXT NOT NULL,
+    kind TEXT NOT NULL,          -- accepted | rejected | seen | rated
+    value REAL,
+    ts REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS feedback_session ON feedback(session_id);
+CREATE TABLE IF NOT EXISTS behavior_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,       -- MovieLens user id, or "session:<id>" for a new user
+    item_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    value REAL,
+    ts REAL NOT NULL,
+    source TEXT NOT NULL DEFAULT 'chat'
+);
+"""
+
+
+class SessionStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._connect() as db:
+            db.executescript(SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL
+            db.execute("PRAGMA busy_timeout=30000")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _connect(self):
+        db = self._connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def load_state(self, session_id: str) -> dict | None:
+        row = self._connection().execute(
+            "SELECT state FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def save_turn(self, session_id: str, user_id: str | None, state: dict,
+                  events: list[tuple[str, dict]], feedback: list[dict]) -> None:
+        """Write one turn atomically: events, the state snapshot, feedback and behavior log."""
+        now = time.time()
+        turn = int(state.get("turn", 0))
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO sessions(session_id, user_id, created_at, updated_at, turns, state) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET "
+                "user_id = excluded.user_id, updated_at = excluded.updated_at, "
+                "turns = excluded.turns, state = excluded.state",
+                (session_id, user_id, now, now, turn, json.dumps(state)))
+            db.executemany(
+                "INSERT INTO events(session_id, turn, ts, kind, data) VALUES (?, ?, ?, ?, ?)",
+                [(session_id, turn, now, kind, json.dumps(data)) for kind, data in events])
+            db.executemany(
+                "INSERT INTO feedback(session_id, user_id, item_id, kind, value, ts) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(session_id, user_id, f["item_id"], f["kind"], f.get("value"), now)
+                 for f in feedback])
+            db.executemany(
+                "INSERT INTO behavior_log(user_id, item_id, event, value, ts) VALUES (?, ?, ?, ?, ?)",
+                [(user_id or f"session:{session_id}", f["item_id"], f["kind"], f.get("value"), now)
+                 for f in feedback])
+
+    def log_error(self, session_id: str, message: str, data: dict | None = None) -> None:
+        with self._connect() as db:
+            db.execute("INSERT INTO events(session_id, turn, ts, kind, data) VALUES (?, -1, ?, ?, ?)",
+                       (session_id, time.time(), "error", json.dumps({"message": message,
+                                                                      **(data or {})})))
+
+    def events(self, session_id: str) -> list[dict]:
+        rows = self._connection().execute(
+            "SELECT turn, ts, kind, data FROM events WHERE session_id = ? ORDER BY id",
+            (session_id,)).fetchall()
+        return [{"turn": t, "ts": ts, "kind": k, "data": json.loads(d)} for t, ts, k, d in rows]
+
+    def feedback(self, session_id: str | None = None) -> list[dict]:
+        query = "SELECT session_id, user_id, item_id, kind, value, ts FROM feedback"
+        args: tuple = ()
+        if session_id is not None:
+            query += " WHERE session_id = ?"
+            args = (session_id,)
+        rows = self._connection().execute(query + " ORDER BY id", args).fetchall()
+        keys = ("session_id", "user_id", "item_id", "kind", "value", "ts")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def behavior_log(self) -> list[dict]:
+        rows = self._connection().execute(
+            "SELECT user_id, item_id, event, value, ts, source FROM behavior_log ORDER BY id"
+        ).fetchall()
+        keys = ("user_id", "item_id", "event", "value", "ts", "source")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None

@@ -1,0 +1,98 @@
+"""`parse(text, context) -> Parse`: intent, entities with polarity, utterance embedding.
+
+Also understands Rasa-style payloads (`/reject{"item": "123"}`), which quick replies and buttons
+send: those skip the classifier and carry their intent and entities explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from nlu.encoder import SentenceEncoder
+from nlu.entities import EntityLexicon, extract_entities
+from nlu.intent_classifier import IntentClassifier
+from nlu.types import INTENTS, UNWANTED, Entity, Parse, ParseContext
+
+PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w]*)(?P<json>\{.*\})?\s*$", re.DOTALL)
+PAYLOAD_INTENTS = set(INTENTS) | {"rate", "reset", "restart"}
+
+
+class PayloadError(ValueError):
+    pass
+
+
+def parse_payload(text: str) -> tuple[str, dict] | None:
+    """`/intent{"key": "value"}` → (intent, slots); None when `text` is not a payload."""
+    match = PAYLOAD.match(text.strip())
+    if not match:
+        return None
+    intent = match.group("intent")
+    if intent not in PAYLOAD_INTENTS:
+        raise PayloadError(
+            f"unknown payload intent /{intent} (known: {', '.join(sorted(PAYLOAD_INTENTS))})"
+        )
+    slots = {}
+    if match.group("json"):
+        try:
+            slots = json.loads(match.group("json"))
+        except json.JSONDecodeError as e:
+            raise PayloadError(f"payload /{intent} carries broken JSON: {e.msg}") from e
+        if not isinstance(slots, dict):
+            raise PayloadError(f"payload /{intent} must carry a JSON object")
+    return intent, slots
+
+
+def wanted_text(text: str, entities: list[Entity]) -> str:
+    """The utterance with its unwanted mentions (and the negation just before them) cut out."""
+    unwanted = [e for e in entities if e.polarity == UNWANTED]
+    if not unwanted:
+        return text
+    pieces, cursor = [], 0
+    for entity in sorted(unwanted, key=lambda e: e.start):
+        head = text[cursor:entity.start]
+        # drop a dangling negation cue right before the mention ("not a", "no more", "anything but")
+        head = re.sub(
+            r"(?i)\b(not|no|no more|without|anything but|except|other than|nothing|never|"
+            r"don'?t want|hate|avoid|less)\b[\s\w']{0,12}$", "", head)
+        pieces.append(head)
+        cursor = entity.end
+    pieces.append(text[cursor:])
+    return re.sub(r"\s+", " ", "".join(pieces)).strip(" ,;")
+
+
+@dataclass
+class NluPipeline:
+    encoder: SentenceEncoder
+    lexicon: EntityLexicon
+    classifier: IntentClassifier
+
+    def parse(self, text: str, context: ParseContext = ParseContext()) -> Parse:
+        payload = parse_payload(text)
+        if payload is not None:
+            return self._parse_payload(text, *payload)
+        entities = extract_entities(text, self.lexicon, context)
+        wanted = wanted_text(text, entities)
+        texts = [text] if wanted in ("", text) else [text, wanted]
+        vectors = self.encoder.encode(texts)  # [1 or 2, 384]
+        intent, confidence, ranking = self.classifier.predict(vectors[0])
+        return Parse(
+            text=text,
+            intent=intent,
+            confidence=confidence,
+            entities=entities,
+            embedding=vectors[0],
+            wanted_embedding=vectors[1] if len(vectors) > 1 else None,
+            intent_ranking=ranking,
+        )
+
+    def _parse_payload(self, text: str, intent: str, slots: dict) -> Parse:
+        entities = []
+        item = slots.get("item")
+        if item is not None:
+            item_ids = tuple(str(i) for i in item) if isinstance(item, list) else (str(item),)
+            entities.append(Entity(type="reference", value=",".join(item_ids), text=text,
+                                   start=0, end=len(text), item_ids=item_ids))
+        return Parse(text=text, intent=intent, confidence=1.0, entities=entities,
+                     intent_ranking=[(intent, 1.0)], slots=slots)

