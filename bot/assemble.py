@@ -56,6 +56,7 @@ def assemble_agent(config: Config, log: Log):
                               config.recommender)
     nlu = NluPipeline(encoder, EntityLexicon.from_catalog(catalog),
                       ensure_intent_model(config, encoder, log))
+    encoder.encode(["warm up"])  # load the model now, not on the first message
     store = SessionStore(config.path("state") / "sessions.sqlite")
     templates = Templates(config.path("replies"))
     return Agent(config, catalog, recommender, nlu, store, templates)

@@ -61,25 +61,26 @@ class SentenceEncoder:
         with self._lock:
             model = self._load()
             missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-            if missing:
-                vectors = model.encode(
-                    missing,
-                    batch_size=batch_size,
-                    convert_to_numpy=True,
-                    normalize_embeddings=True,
-                    show_progress_bar=progress,
-                ).astype(np.float32)  # [n_missing, 384]
-                if len(missing) <= 64:  # cache utterances, not bulk catalog encodes
-                    for text, vector in zip(missing, vectors):
-                        self._cache[text] = vector
-                    while len(self._cache) > self.config.cache_size:
-                        self._cache.popitem(last=False)
-                else:
-                    fresh = dict(zip(missing, vectors))
-                    return np.stack([fresh[t] if t in fresh else self._cache[t] for t in texts])
-            for t in texts:
-                self._cache.move_to_end(t)
-            return np.stack([self._cache[t] for t in texts])
+            fresh: dict[str, np.ndarray] = {}
+            if missing and len(missing) <= 16:
+                # utterances: one forward pass, without encode()'s batching machinery (~1 ms less)
+                import torch
+
+                with torch.inference_mode():
+                    vectors = model(model.preprocess(missing))["sentence_embedding"].numpy()
+                fresh = dict(zip(missing, vectors.astype(np.float32)))  # [384] unit vectors
+            elif missing:  # bulk (the catalog): batched, with a progress bar, not cached
+                vectors = model.encode(missing, batch_size=batch_size, convert_to_numpy=True,
+                                       normalize_embeddings=True, show_progress_bar=progress)
+                fresh = dict(zip(missing, vectors.astype(np.float32)))  # [n_missing, 384]
+            out = np.stack([fresh[t] if t in fresh else self._cache[t] for t in texts])
+            if len(missing) <= 16 and self.config.cache_size > 0:
+                for text in texts:
+                    self._cache[text] = fresh.get(text, self._cache.get(text))
+                    self._cache.move_to_end(text)
+                while len(self._cache) > self.config.cache_size:
+                    self._cache.popitem(last=False)
+            return out
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]

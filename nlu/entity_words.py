@@ -127,7 +127,7 @@ def _genre(genres: tuple[str, ...], phrases: str) -> None:
 
 
 _genre(("Comedy",), "comedy, comedies, funny, funnier, funniest, hilarious, laugh, laughs, "
-       "laughing, humor, humour, humorous, comedic, lol")
+       "laughing, humor, humour, humorous, comedic")
 _genre(("Romance",), "romance, romances, romantic, love story, love stories, chick flick, "
        "chick flicks")
 _genre(("Romance", "Comedy"), "rom com, rom coms, romcom, romcoms")

@@ -76,7 +76,7 @@ class NluPipeline:
         wanted = wanted_text(text, entities)
         texts = [text] if wanted in ("", text) else [text, wanted]
         vectors = self.encoder.encode(texts)  # [1 or 2, 384]
-        intent, confidence, ranking = self.classifier.predict(vectors[0])
+        intent, confidence, ranking = self.classifier.predict(vectors[0], text)
         return Parse(
             text=text,
             intent=intent,

@@ -39,8 +39,7 @@ class Item:
             parts.append(", ".join(self.genres) + ".")
         if self.directors:
             parts.append("Directed by " + ", ".join(self.directors[:2]) + ".")
-        if self.cast:
-            parts.append("Starring " + ", ".join(self.cast[:4]) + ".")
+        # no cast: the source lists it alphabetically, so any cut would pick arbitrary names
         if self.plot:
             parts.append(self.plot[:600])
         return " ".join(parts)

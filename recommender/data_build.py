@@ -158,6 +158,12 @@ def split_people(value) -> tuple[str, ...]:
     return tuple(names)
 
 
+def order_by_film_count(names: tuple[str, ...], film_count: Counter) -> tuple[str, ...]:
+    """Most-filmed people first (ties alphabetical): a prominence proxy for cast lists that come
+    alphabetical, without billing order, so "Starring ..." names Al Pacino, not Abe Vigoda."""
+    return tuple(sorted(names, key=lambda name: (-film_count[name], name)))
+
+
 # ---------------------------------------------------------------- joins (pure)
 
 def _frame(rows: list[tuple], columns: list[str], label: str) -> pd.DataFrame:
@@ -401,9 +407,10 @@ def _movies_from_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
     return movies
 
 
-def _film_facts(film: pd.Series) -> dict:
+def _film_facts(film: pd.Series, film_count: Counter) -> dict:
     imdb_id = film["imdbID"] if isinstance(film["imdbID"], str) and film["imdbID"] else None
-    return {"directors": split_people(film["Director"]), "cast": split_people(film["Cast"]),
+    cast = order_by_film_count(split_people(film["Cast"]), film_count)
+    return {"directors": split_people(film["Director"]), "cast": cast,
             "writers": split_people(film["Writer"]), "countries": split_people(film["Country"]),
             "imdb_id": imdb_id}
 
@@ -418,6 +425,27 @@ def _item(row, facts: dict, plot: str | None) -> Item:
     return Item(id=str(row.movieId), title=row.title, year=int(row.year), genres=genres,
                 n_ratings=int(row.size), mean_rating=round(float(row.mean), 4), plot=plot,
                 sources=sources, **facts)
+
+
+def _enrich(movies: pd.DataFrame, films: pd.DataFrame, texts: pd.DataFrame, tolerance: int):
+    """Join Wikidata facts (title + year) and Wikipedia plots (title only, checked against the
+    plot's categories). Returns film_match, text_match, facts by movieId, plot by movieId."""
+    film_match = join_on_title_year(movies, films, tolerance)
+    film_of = dict(zip(film_match["movieId"], film_match["film"]))
+    film_count = Counter(name for cast in films["Cast"] for name in split_people(cast))
+    facts = {m: _film_facts(films.loc[f], film_count) for m, f in film_of.items() if pd.notna(f)}
+    text_match = join_on_unique_title(movies, texts, keys_with_several_films(films))
+    year_of = dict(zip(movies["movieId"], movies["year"]))
+    for row in text_match[text_match["rule"] == "unique_title"].itertuples():
+        film = film_of.get(row.movieId)
+        runtime = films.loc[film, "Runtime"] if pd.notna(film) else None
+        if not plot_fits_movie(texts.loc[row.text, "Category"], year_of[row.movieId],
+                               runtime if pd.notna(runtime) else None,
+                               facts.get(row.movieId, {}).get("countries", ())):
+            text_match.loc[row.Index, "rule"] = "contradicted_by_category"
+    plot_of = {m: clean_plot(texts.loc[t, "Plot"]) for m, t, r in text_match.itertuples(index=False)
+               if r == "unique_title"}
+    return film_match, text_match, facts, plot_of
 
 
 def _write_outputs(out_dir: Path, items: list[Item], ratings: pd.DataFrame, audit: pd.DataFrame,
@@ -486,21 +514,7 @@ def build_movies(out_dir: Path, cache_dir: Path | None = None, force: bool = Fal
     texts = texts.assign(title=texts["Title"])
 
     tolerance = int(recipe.get("join", {}).get("year_tolerance", 1))
-    film_match = join_on_title_year(movies, films, tolerance)
-    film_of = dict(zip(film_match["movieId"], film_match["film"]))
-    facts = {m: _film_facts(films.loc[f]) for m, f in film_of.items() if pd.notna(f)}
-    several = keys_with_several_films(films)
-    text_match = join_on_unique_title(movies, texts, several)
-    year_of = dict(zip(movies["movieId"], movies["year"]))
-    for row in text_match[text_match["rule"] == "unique_title"].itertuples():
-        film = film_of.get(row.movieId)
-        runtime = films.loc[film, "Runtime"] if pd.notna(film) else None
-        if not plot_fits_movie(texts.loc[row.text, "Category"], year_of[row.movieId],
-                               runtime if pd.notna(runtime) else None,
-                               facts.get(row.movieId, {}).get("countries", ())):
-            text_match.loc[row.Index, "rule"] = "contradicted_by_category"
-    plot_of = {m: clean_plot(texts.loc[t, "Plot"]) for m, t, r in text_match.itertuples(index=False)
-               if r == "unique_title"}
+    film_match, text_match, facts, plot_of = _enrich(movies, films, texts, tolerance)
     items = [_item(row, facts.get(row.movieId, {}), plot_of.get(row.movieId) or None)
              for row in movies.itertuples(index=False)]
 

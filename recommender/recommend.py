@@ -84,7 +84,10 @@ class Recommender:
         m = config.min_ratings_for_quality
         shrunk = (means * counts + global_mean * m) / (counts + m)  # [n_items] Bayesian mean
         self.quality = np.clip((shrunk - global_mean) / 1.5, -1.0, 1.0).astype(np.float32)
-        self.texts = [item.text().lower() for item in catalog.items]
+        # all item texts in one string: one regex pass finds a keyword in every item at once
+        texts = [item.text().lower().replace("\n", " ") for item in catalog.items]
+        self.all_text = "\n".join(texts)
+        self.text_starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])  # [n_items]
         self._user_evidence: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._keyword_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -195,8 +198,9 @@ class Recommender:
         """[n_items] float 0/1: the keyword occurs in the item's text. Cached per keyword."""
         hits = self._keyword_cache.get(keyword)
         if hits is None:
-            pattern = keyword_pattern(keyword)
-            hits = np.array([bool(pattern.search(t)) for t in self.texts], dtype=np.float32)
+            positions = [m.start() for m in keyword_pattern(keyword).finditer(self.all_text)]
+            hits = np.zeros(len(self.catalog), dtype=np.float32)
+            hits[np.searchsorted(self.text_starts, positions, side="right") - 1] = 1.0
             self._keyword_cache[keyword] = hits
             if len(self._keyword_cache) > 1024:
                 self._keyword_cache.popitem(last=False)

@@ -9,6 +9,7 @@ import hashlib
 import json
 import subprocess
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from recommender.data_build import (
     join_on_unique_title,
     move_article,
     normalize_title,
+    order_by_film_count,
     plot_fits_movie,
     read_member,
     split_movielens_title,
@@ -96,6 +98,13 @@ def test_split_people_keeps_suffixes_with_names():
     assert split_people("Robert Downey, Jr., Tom Hanks") == ("Robert Downey Jr.", "Tom Hanks")
     assert split_people("") == ()
     assert split_people(None) == ()
+
+
+def test_order_by_film_count_puts_prolific_actors_first():
+    counts = Counter({"Al Pacino": 40, "Robert De Niro": 60, "Abe Vigoda": 5})
+    cast = ("Abe Vigoda", "Al Pacino", "Amerigo Tot", "Robert De Niro")
+    assert order_by_film_count(cast, counts) == (
+        "Robert De Niro", "Al Pacino", "Abe Vigoda", "Amerigo Tot")
 
 
 # ---------------------------------------------------------------- joins
@@ -260,6 +269,7 @@ def test_real_build_from_cached_wheels(tmp_path):
     godfather = by_id["1221"]
     assert godfather["title"] == "The Godfather: Part II" and godfather["year"] == 1974
     assert "Francis Ford Coppola" in godfather["directors"]
+    assert "Al Pacino" in godfather["cast"][:5]  # not the alphabetical "Abe Vigoda" first
     assert godfather["sources"]["directors"] == "wikidata"
     assert by_id["47"]["title"] == "Seven" and by_id["47"]["imdb_id"]  # "Seven (a.k.a. Se7en)"
     assert all("(no genres listed)" not in item["genres"] for item in items)

@@ -1,0 +1,95 @@
+"""Negation scope: which words of an utterance are UNWANTED ("no horror or thrillers").
+
+A cue ("not", "no more", "anything but", "tired of", "less", ...) negates what follows it up to the
+end of its clause. A clause ends at . ; ! ? ( ) or a quote, at "but", "though", "instead", "rather",
+"maybe", "more", "prefer", and at "and" when a new clause starts ("and I want ..."). A comma ends it
+too, unless what follows is the rest of a list ("no horror, thrillers or gore"): "not a romance, a
+comedy" wants the comedy. "too" negates only the next two words ("too long", "not too violent").
+Some phrases look negative and are not: "I don't mind horror", "not bad", "nothing but comedies",
+"I haven't seen it" / "never seen" (not having seen a film is no rejection of it).
+Negation does not flip twice: "not too long" is simply long, unwanted.
+"""
+
+from __future__ import annotations
+
+from nlu.entity_words import (
+    AND_CLAUSE_STARTERS,
+    NEGATION_CUES,
+    NEGATION_EXCEPTIONS,
+    NO_FOLLOWERS_NOT_NEGATED,
+    SCOPE_BREAKERS,
+)
+
+_CLAUSE_PUNCTUATION = frozenset('.;!?()"“”')
+_MAX_CUE_WORDS = 3
+
+
+def _phrase_at(words: list[str], gaps_before: list[str], covered: list[bool], i: int,
+               phrases: frozenset[str]) -> int:
+    """Length in words of the longest phrase of `phrases` starting at word i, or 0."""
+    for length in range(min(_MAX_CUE_WORDS, len(words) - i), 0, -1):
+        if any(covered[i:i + length]) or any(g.strip() for g in gaps_before[i + 1:i + length]):
+            continue
+        if " ".join(words[i:i + length]) in phrases:
+            return length
+    return 0
+
+
+def _ends_clause(gap: str) -> bool:
+    return any(c in _CLAUSE_PUNCTUATION for c in gap)
+
+
+def _list_continues(words: list[str], gaps_before: list[str], k: int) -> bool:
+    """After a comma at word k: is this the rest of a list ("..., thrillers or gore")?"""
+    if words[k] in SCOPE_BREAKERS or words[k] in AND_CLAUSE_STARTERS:
+        return False
+    for j in range(k, len(words)):
+        if j > k and (_ends_clause(gaps_before[j]) or "," in gaps_before[j]):
+            return False
+        if words[j] in ("or", "nor"):
+            return True
+    return False
+
+
+def negated_words(words: list[str], gaps_before: list[str], covered: list[bool]) -> list[bool]:
+    """For each word: is it inside a negation's scope?
+
+    words: normalised words; gaps_before[i]: punctuation between word i - 1 and word i;
+    covered[i]: word i belongs to a title or name, so it cannot be a cue ("No Country for Old Men").
+    """
+    n = len(words)
+    negated = [False] * n
+    i = 0
+    while i < n:
+        if covered[i]:
+            i += 1
+            continue
+        skip = _phrase_at(words, gaps_before, covered, i, NEGATION_EXCEPTIONS)
+        if skip:
+            i += skip
+            continue
+        length = _phrase_at(words, gaps_before, covered, i, NEGATION_CUES)
+        if not length:
+            i += 1
+            continue
+        cue = " ".join(words[i:i + length])
+        end = i + length
+        if cue == "no" and end < n and (words[end] in NO_FOLLOWERS_NOT_NEGATED
+                                        or gaps_before[end].strip()):
+            i = end
+            continue
+        limit = min(n, end + 2) if cue == "too" else n
+        k = end
+        while k < limit:
+            gap = gaps_before[k]
+            if _ends_clause(gap) or ("," in gap and not _list_continues(words, gaps_before, k)):
+                break
+            if not covered[k]:
+                if words[k] in SCOPE_BREAKERS:
+                    break
+                if words[k] == "and" and k + 1 < n and words[k + 1] in AND_CLAUSE_STARTERS:
+                    break
+            negated[k] = True
+            k += 1
+        i = end
+    return negated
