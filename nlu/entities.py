@@ -35,7 +35,9 @@ from nlu.entity_words import (
     ADJECTIVE_KEYWORDS,
     DIRECTOR_CUES,
     FOLLOWERS_OK,
+    LOCATIVES,
     MOVIE_NOUNS,
+    NUMBER_FOLLOWERS,
     STOPWORDS,
     TITLE_CUE_BIGRAMS,
     TITLE_CUES,
@@ -45,16 +47,20 @@ from nlu.lexicon import (
     FREE,
     LEXICON,
     MAX_TITLE_WORDS,
+    QUOTED,
     STOP,
-    TOKEN_PATTERN,
     EntityLexicon,
     TitleEntry,
+)
+from nlu.negation import negated_words
+from nlu.normalize import (
+    ARTICLES,
+    TOKEN_PATTERN,
     fold,
     normalize_word,
     title_key_word,
     title_variants,
 )
-from nlu.negation import negated_words
 from nlu.references import find_references
 from nlu.time_expressions import find_year_expressions
 from nlu.types import UNWANTED, WANTED, Entity, ParseContext
@@ -168,24 +174,52 @@ def _previous(words: list[Word], i: int, back: int = 1) -> str:
     return words[k].norm
 
 
+def _joined(gap: str) -> bool:
+    """No punctuation between two words except a hyphen or an apostrophe ("T-Birds")."""
+    return not gap.strip() or gap.strip() in ("-", "'", "’")
+
+
+def _capitalised_neighbour(words: list[Word], i: int, j: int) -> bool:
+    """Is words[i:j] part of a longer capitalised name ("Small Town Crime", "Son of Sam")?"""
+    n = len(words)
+    before = i > 0 and words[i - 1].capital and _joined(words[i].gap_before)
+    after = j < n and words[j].capital and _joined(words[j].gap_before)
+    of_name = (j + 1 < n and words[j].norm == "of" and words[j + 1].capital
+               and _joined(words[j].gap_before) and _joined(words[j + 1].gap_before))
+    return before or after or of_name
+
+
 def _title_evidence(guard: str, words: list[Word], i: int, j: int) -> float | None:
     """Confidence that words[i:j] name a title with this guard, or None when they do not."""
     span = words[i:j]
-    if span[0].quote >= 0 and all(w.quote == span[0].quote for w in span):
-        return 1.0
+    quote = span[0].quote
+    if quote >= 0 and all(w.quote == quote for w in span) and (
+            i == 0 or words[i - 1].quote != quote) and (j == len(words) or words[j].quote != quote):
+        return 1.0  # the whole quoted text is the title
     if guard == FREE:
         return 1.0
+    if guard == QUOTED or all(w.norm.isdigit() and len(w.norm) <= 2 for w in span):
+        return None  # "seen 3 times" is not the film "3"
+    if j < len(words) and words[j].norm in NUMBER_FOLLOWERS and all(
+            title_key_word(w.norm).isdigit() for w in span):
+        return None  # "seen two of them"
     content = [w for w in span if w.norm not in STOPWORDS] or span
-    capitals = all(w.capital for w in content)
     previous = _previous(words, i)
+    capitals = all(w.capital for w in content) and not _capitalised_neighbour(words, i, j)
+    if len(content) == 1 and not span[0].capital and span[0].norm not in ARTICLES:
+        capitals = False  # "set in America" is not "In America"
+    if len(content) == 1 and previous in LOCATIVES:
+        capitals = False  # "set in Chicago": places are capitalised anyway
     cue = previous in TITLE_CUES or f"{_previous(words, i, 2)} {previous}" in TITLE_CUE_BIGRAMS
+    if len(content) == 1 and span[0].norm in ARTICLES and not capitals:
+        cue = False  # "enjoy the party", "I liked the bear"
     noun_follows = j < len(words) and words[j].norm in MOVIE_NOUNS and not words[j].gap_before
-    single = len([w for w in span if w.norm not in ("the", "a", "an")]) == 1
+    single = len([w for w in span if w.norm not in ARTICLES]) == 1
     if guard == COMMON:
         accepted = capitals or (cue and not noun_follows)
     elif guard == STOP:
-        accepted = capitals or (not single and cue and not noun_follows)
-    else:  # LEXICON: a single genre/mood word needs capitals and a cue ("I loved Alien")
+        accepted = (capitals and cue) if single else (capitals or (cue and not noun_follows))
+    else:  # LEXICON: "I loved Alien", "Scary Movie"
         accepted = capitals and (cue or not single)
     return 0.8 if accepted else None
 
@@ -249,44 +283,68 @@ def _title_candidates(words: list[Word], lexicon: EntityLexicon,
     return found
 
 
+_INFLECTIONS = ("s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "y")
+
+
+def _looks_like_typo(word: str, lexicon: EntityLexicon) -> bool:
+    """A word no index or vocabulary knows, not even without an inflection ("clowns")."""
+    if len(word) < 4 or not word.isalpha() or word in lexicon.known_words:
+        return False
+    return not any(word.endswith(end) and word[:-len(end)] in lexicon.known_words
+                   for end in _INFLECTIONS)
+
+
+def _one_typo(span: list[Word], key: str, typo: Word) -> bool:
+    """key differs from the span in the typo word only, by a near miss with the same first
+    letter (and the same last letter for words of 7 letters or fewer)."""
+    key_words = key.split(" ")
+    if len(key_words) != len(span):
+        return False
+    for word, key_word in zip(span, key_words, strict=True):
+        if word.key == key_word:
+            continue
+        if word is not typo or word.key[0] != key_word[0]:
+            return False
+        limit = 1 if len(key_word) < 8 else 2
+        if OSA.distance(word.key, key_word, score_cutoff=limit) > limit:
+            return False
+        if len(key_word) <= 7 and word.key[-1] != key_word[-1]:
+            return False
+    return True
+
+
 def _fuzzy_title_candidates(words: list[Word], lexicon: EntityLexicon) -> list[_Candidate]:
-    """Typos: n-grams around a word no index knows, or a quoted phrase, within a few edits."""
+    """Typos: n-grams around a word nothing knows ("inceptoin", "jurasic park")."""
     if lexicon.fuzzy is None:
         return []
     n = len(words)
-    spans: set[tuple[int, int]] = set()
-    for u, w in enumerate(words):
-        if w.norm.isalpha() and len(w.norm) >= 4 and w.norm not in lexicon.known_words:
-            for i in range(max(0, u - MAX_FUZZY_WORDS + 1), u + 1):
-                for j in range(u + 1, min(n, i + MAX_FUZZY_WORDS) + 1):
-                    spans.add((i, j))
-    quotes = {w.quote for w in words if w.quote >= 0}
-    for q in quotes:
-        inside = [k for k, w in enumerate(words) if w.quote == q]
-        spans.add((inside[0], inside[-1] + 1))
     best: tuple | None = None
-    for i, j in spans:
-        if not _span_ok(words, i, j, allow_comma=False):
+    for u, typo in enumerate(words):
+        if not _looks_like_typo(typo.norm, lexicon):
             continue
-        span = words[i:j]
-        while span and span[0].norm in ("the", "a", "an"):
-            span = span[1:]
-        if not span or span[0].norm in STOPWORDS or span[-1].norm in STOPWORDS:
-            continue
-        query = " ".join(w.key for w in span)
-        if len(query) < 6:
-            continue
-        hit = lexicon.fuzzy.lookup(query)
-        if hit is None:
-            continue
-        rank = (hit[1], -(j - i))
-        if best is None or rank < best[0]:
-            best = (rank, i, j, hit[0])
+        for i in range(max(0, u - MAX_FUZZY_WORDS + 1), u + 1):
+            for j in range(u + 1, min(n, i + MAX_FUZZY_WORDS) + 1):
+                if not _span_ok(words, i, j):
+                    continue
+                start = i
+                while start < u and words[start].norm in ARTICLES:
+                    start += 1
+                span = words[start:j]
+                if span[0].norm in STOPWORDS or span[-1].norm in STOPWORDS:
+                    continue
+                query = " ".join(w.key for w in span)
+                if len(query) < 6:
+                    continue
+                for key, distance in lexicon.fuzzy.lookup(query):
+                    if _one_typo(span, key, typo):
+                        rank = (distance, -(j - i))
+                        if best is None or rank < best[0]:
+                            best = (rank, i, j, key)
+                        break
     if best is None:
         return []
     (distance, _), i, j, key = best
-    entry = lexicon.titles[key]
-    ids = _choose_ids(entry, lexicon, [], None)
+    ids = _choose_ids(lexicon.titles[key], lexicon, [], None)
     confidence = max(0.5, 0.85 - 0.1 * distance)
     return [_Candidate("title", i, j, (ids[0],), confidence, _RANK["title"], item_ids=ids)]
 
@@ -351,7 +409,7 @@ def _phrase_candidates(words: list[Word], lexicon: EntityLexicon) -> list[_Candi
                 break
         else:
             norm = words[i].norm
-            if len(norm) >= _FUZZY_GENRE_MIN and norm.isalpha() and norm not in lexicon.known_words:
+            if len(norm) >= _FUZZY_GENRE_MIN and _looks_like_typo(norm, lexicon):
                 hit = process.extractOne(norm, lexicon.single_phrase_words, scorer=OSA.distance,
                                          score_cutoff=1)
                 if hit:

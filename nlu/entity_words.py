@@ -107,6 +107,59 @@ COMMON_WORDS = STOPWORDS | _words(
     worry worse worst write wrong yard year years yellow young youth zero zone"""
 )
 
+# More ordinary words that are also single-word film titles in MovieLens ("Hype!", "Paycheck",
+# "Gotcha!"), and places (a place is capitalised anyway, so capitals are no evidence).
+COMMON_WORDS = COMMON_WORDS | _words(
+    """adaptation affliction afterglow anatomy angst apache aria atrocious avalanche awakenings
+    babe babies babysitter bachelorette bananas barefoot battleship beaches beaver beginners
+    believers bellboy bent blended blink blowout bogus boomerang bounce brainstorm brake brat
+    breakout breathless brotherhood bulletproof burglar burlesque cache canal carnage carousel
+    carriers catfish caveman champ cheetah cherish chopper chronicle cleaner clique clockwise
+    clowns cobbler cobra comedian comet commitments communion compulsion conception concussion
+    confessions congress conspirator contender contraband cooler copycat cosmos cove covenant
+    crank creep crossfire crossover crossroads crucible cruising crumb crybaby cube deadfall
+    defender delirious departures derailed descendants detour devils dictator dimples disclosure
+    dish diva dogfight domino doomsday dope dragonfly drained dreamers dummy duplex duplicity
+    earthling elegy endurance enigma entrapment envy equalizer equilibrium eraser eulogy eureka
+    evolution excision explorers extremities faculty fearless felon felony filth firelight
+    fireproof firestorm firewall firstborn flawless flipped fluke forsaken fracture frailty freaks
+    freeway frequency freshman gamer gaslight gauntlet glitter godsend godson goosebumps gothic
+    gotcha governess groove grudge guru gypsy hangover happenstance hardball hardcore hated
+    haunting headhunters heartbreakers heartburn heartless hideaway homegrown hoodlum hoodwinked
+    horns howl hunger hunted hush hype idiots impostor imposter impostors indiscreet inescapable
+    inferno inhale ink innocents insider insomnia insurgent intact interiors internship
+    intersection invincible involuntary jackal jerk juror kaboom kissed kite knot leopard
+    liability lifeboat lifeguard limbo limelight limit limitless lobster lockout loft lookout
+    losers lovesick lunacy lured machete maelstrom magicians majestic malice maniac mannequin
+    martyrs matador matchmaker meatballs medallion mermaids meteor metro millennium mimic mirage
+    misfits munchies muse narc negotiator nightcap nomads nonstop notebook novocaine nuts
+    oblivion oceans orphans outbreak outlander overboard pacifier paparazzi paperboy parasite
+    parenthood partisan pathfinder pathology patriot pawnbroker payback paycheck peacemaker
+    persuasion pest phantom phantoms phenomena piranha pixels playtime postman predators
+    premonition priceless primer prophet proposition protector psycho pulse punchline pusher
+    quarantine rainmaker rapture ravenous rebound recount redline relic renaissance replacements
+    repossessed repulsion restoration retroactive rewrite ringer rite roadkill robe romantics
+    roommates rounders runaways rundown salsa samba savages scarecrow scoop scratch screamers
+    screwed searchers senseless sentinel serendipity setup severance shag shallows shine shiver
+    shivers shooter showtime shrink sideways silk singles sirens sitter skulls skyline slacker
+    slackers slam sleeper sleepers sleepover slither sliver snapper sneakers snowman socialism
+    soloist somersault sorcerer spartan spawn sparkle specialist specials speechless sphere
+    splash splendor splice splinter spotlight sprung spun stag stakeout stalker stardom stealth
+    storytelling straightjacket streamers stripes striptease stupids summertime sunless
+    superstar supernova surrogate surrogates swingers switchback syrup takers tango tangled tap
+    taps tarantula temp tenant testament thesis thinner threads threesome tomcats tourist
+    trainwreck traveller trespass troll turbo turbulence tusk tuxedo twilight ultraviolet unbroken
+    undefeated undertow undisputed unforgettable uninvited unleashed unstoppable unsuspected
+    unthinkable untraceable vacancy vagabond valiant vamp vamps vanishing volcano voyeur
+    wanderers wanderlust warlock watcher watchers wetlands whistleblower whiteout whore willow
+    wisdom wit wolfpack womb wordplay wrestler zoom
+    alaska annapolis aspen avalon barcelona berlin boston brooklyn california canada chicago
+    china congo england europa everest france gettysburg havana himalaya hollywood india ireland
+    italy japan kandahar london manhattan mexico munich nashville nebraska niagara nuremberg
+    oklahoma paris philadelphia rome russia sahara salvador scotland spain stalingrad texas tokyo
+    vegas wimbledon woodstock"""
+)
+
 # Words that name a kind of film, a mood or a topic: never a title on their own (a title "Drama"
 # or "Funny" matches only when quoted).
 MOVIE_NOUNS = _words(
@@ -252,9 +305,13 @@ FOLLOWERS_OK = MOVIE_NOUNS | _words(
 
 # A guarded (common-word) title right after one of these is taken: "I loved Heat", "seen Up".
 TITLE_CUES = _words(
-    """seen saw watched watch watching rewatched loved love liked like enjoyed enjoy adore adored
-    hated called titled named recommend recommended favorite favourite"""
+    """seen saw watched rewatched loved love liked like enjoyed adore adored hated called titled
+    named"""
 )
+# Capitals are no evidence for an ordinary one-word title after these: "set in Chicago".
+LOCATIVES = _words("in at to from near around across into through outside inside visit")
+# An all-number title ("Seven") is no title before these: "seen two of them", "seen 3 times".
+NUMBER_FOLLOWERS = _words("of times more others other years hours minutes days weeks months or")
 TITLE_CUE_BIGRAMS = frozenset(
     ("what about", "how about", "similar to", "good as", "same as", "better than", "worse than",
      "movie called", "film called", "movies like", "films like", "something like")

