@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: chat test install data train lint bench clean
+.PHONY: chat test install data train lint bench clean rasa rasa-lock rasa-train rasa-test bench-rasa
 
 chat: train                       ## set up whatever is missing, then chat
 	$(BIN)/convrec chat $(ARGS)
@@ -34,3 +34,32 @@ bench: train
 
 clean:                            ## remove built artifacts (not sessions)
 	rm -rf data/build
+
+# --- Rasa: convrec as custom actions of a Rasa 3.6 assistant (bot/actions.py, bot/rasa_assistant/)
+RASA_VENV  := .venv-rasa
+RASA_LOCK  := bot/rasa_assistant/requirements-rasa.lock
+RASA_STAMP := $(RASA_VENV)/.installed
+RASA_DIR   := bot/rasa_assistant
+RASA_OUT   := data/build/rasa
+RASA_ENV   := RASA_TELEMETRY_ENABLED=false RASA_CACHE_DIRECTORY=$(CURDIR)/$(RASA_OUT)/cache
+
+rasa: $(RASA_STAMP)               ## the Rasa 3.6.21 venv, installed exactly from the lock (~2 min)
+$(RASA_STAMP): $(RASA_LOCK)
+	rm -rf $(RASA_VENV)
+	$(PYTHON) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
+	$(RASA_VENV)/bin/python -m pip install --quiet --no-deps --ignore-requires-python -r $(RASA_LOCK)
+	touch $@
+
+rasa-lock:                        ## re-resolve Rasa's dependencies into the lock (lock-rasa.sh)
+	PYTHON=$(PYTHON) $(RASA_DIR)/lock-rasa.sh
+
+rasa-train: rasa                  ## train the assistant from data/nlu.yml and its rules and stories
+	cd $(RASA_DIR) && $(RASA_ENV) $(CURDIR)/$(RASA_VENV)/bin/rasa train --data $(CURDIR)/data/nlu.yml data \
+		--out $(CURDIR)/$(RASA_OUT)/models --fixed-model-name convrec
+
+rasa-test: train rasa-train       ## Rasa's REST webhook → convrec's action server → items
+	CONVREC_RASA_MODEL=$(RASA_OUT)/models/convrec.tar.gz $(BIN)/python -m pytest -q tests/test_rasa_assistant.py
+
+bench-rasa: train rasa            ## convrec vs Rasa + convrec's actions: latency, memory, NLU
+	$(BIN)/python bench/vs_rasa.py

@@ -6,7 +6,6 @@ persist the turn (store) → Reply. The agent knows no channel.
 
 from __future__ import annotations
 
-import threading
 import time
 import unicodedata
 from collections import OrderedDict
@@ -15,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bot.config import Config, load_config
-from bot.policy import Action, decide
+from bot.policy import Action, decide, interpret
 from bot.replies import (
     MOOD_QUICK_REPLIES,
     Reply,
@@ -27,7 +26,7 @@ from bot.replies import (
 from bot.state import SessionState, reset_preferences, target_items, update
 from bot.store import SessionStore
 from nlu.parse import NluPipeline, PayloadError
-from nlu.types import Parse, ParseContext, ShownItem
+from nlu.types import INTENTS, Parse, ParseContext, ShownItem
 from recommender.catalog import Catalog
 from recommender.recommend import Recommender, RecommendRequest
 
@@ -61,9 +60,9 @@ class Agent:
         self.templates = templates
         self.params = config.state
         self.genre_vectors = self._genre_prototypes()
-        self._states: OrderedDict[str, SessionState] = OrderedDict()  # write-through cache
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
+        # write-through cache, only when this process is the store's one writer (SQLite); a
+        # shared store (Redis) is read every turn, since another worker may have moved the session
+        self._states: OrderedDict[str, SessionState] = OrderedDict()
 
     @staticmethod
     def load(config: Config | None = None, log: Callable[[str], None] = lambda m: None) -> Agent:
@@ -84,28 +83,31 @@ class Agent:
         return None if row is None else self.recommender.item_vectors[row]
 
     # -- state -------------------------------------------------------------------------------
-    def _lock(self, session_id: str) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault(session_id, threading.Lock())
-
     def state(self, session_id: str, user_id: str | None = None) -> SessionState:
-        cached = self._states.get(session_id)
+        cached = None if self.store.shared else self._states.get(session_id)
         if cached is not None:
             return cached
         stored = self.store.load_state(session_id)
         return SessionState.from_json(stored) if stored else SessionState(session_id, user_id)
 
     def has_session(self, session_id: str) -> bool:
-        return session_id in self._states or self.store.load_state(session_id) is not None
+        return ((not self.store.shared and session_id in self._states)
+                or self.store.load_state(session_id) is not None)
 
     # -- the turn ----------------------------------------------------------------------------
-    def handle(self, session_id: str, text: str, user_id: str | None = None) -> Reply:
+    def handle(self, session_id: str, text: str, user_id: str | None = None, *,
+               intent: str | None = None) -> Reply:
+        """One turn. `intent`: an intent the caller already decided (Rasa's NLU, when convrec runs
+        as Rasa custom actions); it replaces the classifier's, while entities, references and the
+        embedding still come from convrec's parse. A payload keeps its own intent."""
         if not session_id or len(session_id) > 200:
             raise InputError("a session id of 1 to 200 characters is required")
+        if intent is not None and intent not in INTENTS:
+            raise InputError(f"unknown intent {intent!r} (known: {', '.join(INTENTS)})")
         text = clean_message(text, self.config.nlu.max_message_chars)
         if user_id is not None and not self.recommender.history.has_user(str(user_id)):
             raise InputError(f"unknown user {user_id!r}: not in the behavior history")
-        with self._lock(session_id):
+        with self.store.lock(session_id):  # turns of one session apply one after another
             state = self.state(session_id, user_id)
             if user_id is not None:
                 state.user_id = str(user_id)
@@ -115,9 +117,12 @@ class Agent:
                 parse = self.nlu.parse(text, context)
             except PayloadError as e:
                 raise InputError(str(e)) from e
+            if intent is not None and parse.embedding is not None:  # text, not a payload
+                parse.intent, parse.confidence = intent, 1.0
             unknown = [i for i in target_items(parse) if i not in self.catalog]
             if unknown:
                 raise InputError(f"unknown item id {unknown[0]!r}")
+            parse = interpret(parse, state)
             started = time.perf_counter()
             new_state, feedback = update(state, parse, self.params, self.item_vector,
                                          self.genre_vectors.get)
@@ -134,10 +139,11 @@ class Agent:
                          "ms": round(1000 * (time.perf_counter() - started), 2)}
             self.store.save_turn(session_id, new_state.user_id, new_state.to_json(),
                                  [("user", user_event), ("bot", bot_event)], feedback_rows)
-            self._states[session_id] = new_state
-            self._states.move_to_end(session_id)
-            while len(self._states) > 10_000:
-                self._states.popitem(last=False)
+            if not self.store.shared:
+                self._states[session_id] = new_state
+                self._states.move_to_end(session_id)
+                while len(self._states) > 10_000:
+                    self._states.popitem(last=False)
             return reply
 
     def forget_cached(self, session_id: str | None = None) -> None:
@@ -227,6 +233,7 @@ class Agent:
         else:
             reply.text = t.render("recommend", turn, summary=summary)
         state.last_shown = items
+        state.focus_item = None  # "it" now means an item of the new list
         state.shown.extend(i["id"] for i in items if i["id"] not in state.shown)
         reply.items = items
         reply.quick_replies = item_quick_replies(items)
@@ -254,6 +261,8 @@ class Agent:
         key = "rejected_replaced" if action.feedback == "rejected" else "seen_replaced"
         if not added:
             key = "rejected" if action.feedback == "rejected" else "seen"
+        if len(action.item_ids) > 1:
+            key += "_many"
         reply.text = t.render(key, turn, title=names)
         reply.items = new_list
         reply.quick_replies = item_quick_replies(new_list)

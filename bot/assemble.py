@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nlu.entities import EntityLexicon
-
 from bot.config import Config
 from bot.replies import Templates
 from bot.store import SessionStore
 from nlu.encoder import SentenceEncoder
+from nlu.entities import EntityLexicon
 from nlu.intent_classifier import IntentClassifier
 from nlu.parse import NluPipeline
 from nlu.train import is_current, train_intents
@@ -44,7 +43,19 @@ def ensure_intent_model(config: Config, encoder: SentenceEncoder, log: Log) -> I
     return IntentClassifier.load(folder, threshold=config.nlu.intent.threshold)
 
 
-def assemble_agent(config: Config, log: Log):
+def make_store(config: Config):
+    """The session store config.yml asks for: SQLite in paths.state (default) or Redis."""
+    if config.stores.is_redis:
+        from bot.store_redis import RedisSessionStore
+
+        return RedisSessionStore(config.stores.sessions, lock_ttl_s=config.stores.lock_ttl_s,
+                                 lock_wait_s=config.stores.lock_wait_s)
+    return SessionStore(config.path("state") / "sessions.sqlite")
+
+
+def assemble_agent(config: Config, log: Log, wrap_encoder: Callable | None = None):
+    """`wrap_encoder(encoder)` may wrap the utterance encoder the NLU uses (the server batches
+    the utterances of concurrent turns through it); item vectors always use the plain one."""
     from bot.agent import Agent
 
     catalog = ensure_catalog(config, log)
@@ -54,9 +65,22 @@ def assemble_agent(config: Config, log: Log):
     history = BehaviorHistory.load(config.catalog_dir, catalog)
     recommender = Recommender(catalog, vectors, history,
                               config.recommender)
-    nlu = NluPipeline(encoder, EntityLexicon.from_catalog(catalog),
+    utterance_encoder = wrap_encoder(encoder) if wrap_encoder else encoder
+    nlu = NluPipeline(utterance_encoder, EntityLexicon.from_catalog(catalog),
                       ensure_intent_model(config, encoder, log))
     encoder.encode(["warm up"])  # load the model now, not on the first message
-    store = SessionStore(config.path("state") / "sessions.sqlite")
+    store = make_store(config)
     templates = Templates(config.path("replies"))
     return Agent(config, catalog, recommender, nlu, store, templates)
+
+
+def ensure_recognizer(config: Config, catalog: Catalog, log: Log):
+    """The offline speech recogniser with convrec's language model (built when missing)."""
+    from bot.speech import Recognizer
+    from bot.voice_lm import ensure_voice_model
+
+    voice = config.channels.voice
+    model = ensure_voice_model(config.path("nlu_data"), catalog, config.catalog_dir,
+                               config.models_dir / "voice", voice.popular_titles, voice.people,
+                               log=log)
+    return Recognizer(model.lm, model.dictionary)

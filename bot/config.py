@@ -46,7 +46,56 @@ class PolicyConfig:
 
 @dataclass(frozen=True)
 class StoresConfig:
-    sessions: str = "sqlite"
+    sessions: str = "sqlite"  # "sqlite" (paths.state) or "redis://HOST:PORT/DB"
+    lock_ttl_s: float = 30.0  # redis: a turn's hold on its session lock; a dead worker's expires
+    lock_wait_s: float = 10.0  # redis: how long a turn waits for its session's lock, then 503
+
+    @property
+    def is_redis(self) -> bool:
+        return self.sessions.startswith("redis://")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 5005
+    workers: int = 1  # processes; more than one needs stores.sessions: redis://...
+    threads: int = 32  # turns in flight per process (their utterances are encoded together)
+    batch_max: int = 16  # utterances per encoder forward pass
+    torch_threads: int = 0  # per process; 0 = cores / workers
+    max_body_bytes: int = 2_000_000  # larger requests get 413 (voice uploads are the big ones)
+    cors_origins: tuple[str, ...] = ()  # pages on other origins allowed to embed the widget
+    admin_token_env: str = "CONVREC_ADMIN_TOKEN"  # /admin/* needs "Bearer <that variable>"
+
+
+@dataclass(frozen=True)
+class ChannelSwitch:
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class VoiceChannelConfig:
+    enabled: bool = True
+    popular_titles: int = 400  # titles in the recogniser's language model, most rated first
+    people: int = 300  # directors and actors in it, most rated films first
+    max_seconds: float = 30.0  # longer recordings are refused
+
+
+@dataclass(frozen=True)
+class AlexaChannelConfig:
+    enabled: bool = True
+    verify: bool = True  # check Amazon's request signature; false is for local testing only
+    skill_id: str = ""  # when set, requests for any other skill are refused
+    max_skew_s: float = 150.0  # request timestamps further from now are refused
+
+
+@dataclass(frozen=True)
+class ChannelsConfig:
+    rest: ChannelSwitch = ChannelSwitch()
+    socketio: ChannelSwitch = ChannelSwitch()
+    widget: ChannelSwitch = ChannelSwitch()
+    voice: VoiceChannelConfig = VoiceChannelConfig()
+    alexa: AlexaChannelConfig = AlexaChannelConfig()
 
 
 @dataclass(frozen=True)
@@ -58,6 +107,8 @@ class Config:
     policy: PolicyConfig = PolicyConfig()
     recommender: RecommenderConfig = RecommenderConfig()
     stores: StoresConfig = StoresConfig()
+    server: ServerConfig = ServerConfig()
+    channels: ChannelsConfig = ChannelsConfig()
     root: Path = ROOT
 
     def path(self, name: str) -> Path:
@@ -106,6 +157,9 @@ def _build(cls, raw, where: str):
             ok = isinstance(value, str)
         elif isinstance(default, dict):
             ok = isinstance(value, dict)
+        elif isinstance(default, tuple):
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+            value = tuple(value) if ok else value
         else:
             ok = True
         if not ok:
@@ -144,6 +198,59 @@ def _nlu(raw) -> NluConfig:
     )
 
 
+def _stores(raw) -> StoresConfig:
+    stores = _build(StoresConfig, raw, "stores")
+    if stores.sessions != "sqlite":
+        from urllib.parse import urlsplit
+
+        url = urlsplit(stores.sessions)
+        try:
+            port = url.port
+        except ValueError:
+            port = None
+        db = url.path.lstrip("/")
+        if url.scheme != "redis" or not url.hostname or port is None or not db.isdigit():
+            raise ConfigError(
+                f"stores.sessions: expected 'sqlite' or 'redis://HOST:PORT/DB', "
+                f"got {stores.sessions!r}")
+    for key in ("lock_ttl_s", "lock_wait_s"):
+        if getattr(stores, key) <= 0:
+            raise ConfigError(f"stores.{key}: must be positive, got {getattr(stores, key)}")
+    return stores
+
+
+def _server(raw) -> ServerConfig:
+    server = _build(ServerConfig, raw, "server")
+    for key in ("port", "workers", "threads", "batch_max", "max_body_bytes"):
+        low = 0 if key == "port" else 1
+        if getattr(server, key) < low:
+            raise ConfigError(f"server.{key}: must be at least {low}, got {getattr(server, key)}")
+    if server.torch_threads < 0:
+        raise ConfigError(f"server.torch_threads: must be 0 (auto) or more, got "
+                          f"{server.torch_threads}")
+    return server
+
+
+def _channels(raw) -> ChannelsConfig:
+    if raw is None:
+        return ChannelsConfig()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"channels: expected a mapping, got {type(raw).__name__}")
+    kinds = {f.name: f.type for f in dataclasses.fields(ChannelsConfig)}
+    defaults = ChannelsConfig()
+    values = {}
+    for name, section in raw.items():
+        if name not in kinds:
+            raise ConfigError(f"channels.{name}: unknown channel (known: {', '.join(kinds)})")
+        values[name] = _build(type(getattr(defaults, name)), section, f"channels.{name}")
+    channels = dataclasses.replace(defaults, **values)
+    if channels.voice.popular_titles < 0 or channels.voice.people < 0:
+        raise ConfigError("channels.voice: popular_titles and people must not be negative")
+    if channels.alexa.max_skew_s <= 0:
+        raise ConfigError("channels.alexa.max_skew_s: must be positive")
+    return channels
+
+
 def load_config(path: Path | str | None = None) -> Config:
     """Read config.yml (or $CONVREC_CONFIG); the folder holding it is the root of relative paths."""
     path = Path(path or os.environ.get("CONVREC_CONFIG") or DEFAULT_CONFIG)
@@ -155,7 +262,8 @@ def load_config(path: Path | str | None = None) -> Config:
         raise ConfigError(f"{path}: not valid YAML: {e}") from e
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
-    known = {"domain", "paths", "nlu", "state", "policy", "recommender", "stores"}
+    known = {"domain", "paths", "nlu", "state", "policy", "recommender", "stores", "server",
+             "channels"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{key}: unknown key (known: {', '.join(sorted(known))})")
@@ -170,9 +278,7 @@ def load_config(path: Path | str | None = None) -> Config:
     state = _build(InterestParams, raw.get("state"), "state")
     if not 0.0 <= state.decay <= 1.0:
         raise ConfigError(f"state.decay: must be within [0, 1], got {state.decay}")
-    stores = _build(StoresConfig, raw.get("stores"), "stores")
-    if stores.sessions != "sqlite":
-        raise ConfigError(f"stores.sessions: only 'sqlite' is supported yet, got {stores.sessions!r}")
+    stores = _stores(raw.get("stores"))
     return Config(
         domain=raw.get("domain", "movies"),
         paths=_build(Paths, raw.get("paths"), "paths"),
@@ -181,5 +287,7 @@ def load_config(path: Path | str | None = None) -> Config:
         policy=_build(PolicyConfig, raw.get("policy"), "policy"),
         recommender=recommender,
         stores=stores,
+        server=_server(raw.get("server")),
+        channels=_channels(raw.get("channels")),
         root=path.resolve().parent,
     )

@@ -7,12 +7,70 @@ acknowledges feedback (replacing a rejected or seen item in the shown list), or 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from bot.state import SessionState, target_items
-from nlu.types import Parse
+from nlu.types import UNWANTED, Entity, Parse
 
 RECOMMEND_INTENTS = {"request_recommendation", "state_preference", "refine", "ask_more"}
+# Intents that change something the person cannot easily undo (a rejected movie never returns,
+# goodbye ends the chat): below this confidence the turn is read from its entities instead.
+ACTING_INTENTS = {"accept": 0.55, "reject": 0.55, "seen": 0.55, "goodbye": 0.6}
+CONTENT_ENTITIES = {"genre", "person", "year", "keyword", "title"}
+
+
+def interpret(parse: Parse, state: SessionState) -> Parse:
+    """The turn as the dialogue reads it: the classifier's intent checked against the entities.
+
+    - "comedy", "tom hanks movies", "the matrix": a fallback (or unsure) intent that names catalog
+      things is a request.
+    - an unsure accept / reject / seen / goodbye does not act: with a reference to the shown list
+      it becomes a question about that item, else a request when it names things, else fallback.
+    - feedback on a title that is not on the shown list and came with low confidence ("titanic")
+      is a request for something like it.
+    - "it" / "that one" guessed as the first shown item mean the item in focus (the one just
+      asked about), when there is one on the shown list.
+    - a negated pointer at the shown list ("not the second one", "none of these") is a rejection.
+    """
+    parse = dataclasses.replace(parse, entities=list(parse.entities))
+    if parse.intent in ("reset", "restart", "rate") or parse.slots:
+        return parse
+    shown = [item["id"] for item in state.last_shown]
+    if state.focus_item in shown:
+        parse.entities = [_refocus(e, state.focus_item) for e in parse.entities]
+    kinds = {e.type for e in parse.entities}
+    unwanted_shown = [e for e in parse.entities if e.type == "reference" and e.polarity == UNWANTED
+                      and set(e.item_ids) & set(shown)]
+    if unwanted_shown and parse.intent in ("reject", "refine", "nlu_fallback", "ask_item_info"):
+        # "not the second one", "none of these": a negated pointer at the list is a rejection
+        return dataclasses.replace(parse, intent="reject")
+    names_things = bool(kinds & CONTENT_ENTITIES)
+    unsure = parse.confidence < ACTING_INTENTS.get(parse.intent, 0.0)
+    titles_off_list = [e for e in parse.entities if e.type == "title"
+                       and not set(e.item_ids) & set(shown)]
+    if parse.intent in ("accept", "reject", "seen") and titles_off_list and "reference" not in kinds \
+            and parse.confidence < 0.8:
+        unsure = True
+    if parse.intent == "nlu_fallback" or parse.intent == "out_of_scope" and names_things \
+            and parse.confidence < 0.8:
+        unsure = True
+    if not unsure:
+        return parse
+    if "reference" in kinds and shown:
+        intent = "ask_item_info"
+    elif names_things:
+        intent = "request_recommendation"
+    else:
+        intent = "nlu_fallback"
+    return dataclasses.replace(parse, intent=intent)
+
+
+def _refocus(entity: Entity, focus: str) -> Entity:
+    """A pronoun that the parser guessed as the first shown item (confidence < 1) → the focus."""
+    if entity.type == "reference" and entity.confidence < 1.0 and len(entity.item_ids) == 1:
+        return dataclasses.replace(entity, item_ids=(focus,))
+    return entity
 
 
 @dataclass(frozen=True)
@@ -63,7 +121,7 @@ def decide(state: SessionState, parse: Parse, has_history: bool, ask_first: bool
             return Action("which_item")
         return Action("nothing_shown")
 
-    if intent in RECOMMEND_INTENTS or (intent not in ("nlu_fallback",) and parse.entities):
+    if intent in RECOMMEND_INTENTS:
         insisted = bool(parse.slots.get("surprise")) or state.asked_clarification
         if state.knows_something(has_history):
             return Action("recommend")
@@ -71,4 +129,7 @@ def decide(state: SessionState, parse: Parse, has_history: bool, ask_first: bool
             return Action("clarify")
         return Action("recommend", popular=True)
 
+    if intent == "nlu_fallback" and state.asked_clarification and not state.shown:
+        # the answer to our own question was not understood: do not loop, show popular picks
+        return Action("recommend", popular=True)
     return Action("fallback")

@@ -90,11 +90,20 @@ def answer_about(item: Item, question: str) -> str:
     """Answer a question about one item from the catalog's facts; say so when a fact is missing."""
     q = question.lower()
     name = f"{item.title} ({item.year})" if item.year else item.title
+    if re.search(r"\b(about|plot|story|happens|synopsis|summary)\b", q):
+        if item.plot:
+            plot = item.plot if len(item.plot) <= 400 else item.plot[:400].rsplit(" ", 1)[0] + "…"
+            return f"{name}: {plot}"
+        return _facts(item, name) + " I have no plot summary for it."
+    if re.search(r"\b(how long|runtime|running time|minutes|length)\b", q):
+        return f"I don't have running times, sorry. {_facts(item, name)}"
+    if re.search(r"\b(netflix|hulu|prime|disney|stream|streaming|where can i (watch|see))\b", q):
+        return f"I don't know where {item.title} is streaming, sorry."
     if re.search(r"\b(direct|director|directed|made it|who made)\b", q):
         return (f"{name} was directed by {', '.join(item.directors)}." if item.directors
                 else f"I don't know who directed {name}.")
     if re.search(r"\b(cast|star|stars|starring|actor|actors|actress|who'?s in|who is in|plays)\b", q):
-        return (f"{name} stars {', '.join(item.cast[:6])}." if item.cast
+        return (f"The cast of {name} includes {', '.join(item.cast[:6])}." if item.cast
                 else f"I don't have the cast of {name}.")
     if re.search(r"\b(when|year|how old|released|come out|came out)\b", q):
         return (f"{item.title} came out in {item.year}." if item.year
@@ -109,9 +118,14 @@ def answer_about(item: Item, question: str) -> str:
     if item.plot:
         plot = item.plot if len(item.plot) <= 400 else item.plot[:400].rsplit(" ", 1)[0] + "…"
         return f"{name}: {plot}"
+    return _facts(item, name)
+
+
+def _facts(item: Item, name: str) -> str:
+    """"Heat (1995): action, crime; directed by Michael Mann; 3.9/5 over 120 ratings." """
     facts = [", ".join(g.lower() for g in item.genres)]
     if item.directors:
         facts.append(f"directed by {', '.join(item.directors)}")
-    if item.cast:
-        facts.append(f"with {', '.join(item.cast[:3])}")
-    return f"{name}: " + "; ".join(f for f in facts if f) + ". I have no plot summary for it."
+    if item.mean_rating:
+        facts.append(f"{item.mean_rating:.1f}/5 over {item.n_ratings} MovieLens ratings")
+    return f"{name}: " + "; ".join(f for f in facts if f) + "."

@@ -157,11 +157,15 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
             feedback(item_id, "rated", value)
 
     if intent in PREFERENCE_INTENTS:
-        new_request = intent == "request_recommendation"
-        wanted_genres = {e.value for e in parse.entities if e.type == "genre"
-                         and e.polarity == WANTED}
-        if new_request and wanted_genres:
-            c.genres_wanted = set()
+        subject = [e for e in parse.entities if e.polarity == WANTED
+                   and e.type in ("genre", "person", "keyword", "title")]
+        if intent == "request_recommendation" and subject:
+            # a new request with its own subject starts a new topic: what was wanted before goes
+            # (dislikes, seen and rejected items stay)
+            c.genres_wanted, c.people_wanted, c.keywords_wanted = set(), set(), set()
+            c.year_min = c.year_max = None
+            state.positive_items = []
+            state.interest_vector = None
         for entity in parse.entities:
             wanted = entity.polarity == WANTED
             if entity.type == "genre":

@@ -54,12 +54,38 @@ CREATE TABLE IF NOT EXISTS behavior_log (
 """
 
 
+class SessionBusy(RuntimeError):
+    """Another turn of the same session held its lock for longer than a message may wait."""
+
+
+class StoreError(RuntimeError):
+    """The store refused a write (e.g. the session lock was lost): the turn was not saved."""
+
+
 class SessionStore:
+    """SQLite store for one process. `shared` is False: the agent may cache states in memory,
+    and `lock` serialises the turns of one session between the threads of this process only."""
+
+    shared = False
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connection().executescript(SCHEMA)
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def describe(self) -> str:
+        return f"sqlite:{self.path}"
+
+    @contextmanager
+    def lock(self, session_id: str):
+        """Hold the session's lock for one turn (threads of this process)."""
+        with self._locks_guard:
+            lock = self._locks.setdefault(session_id, threading.Lock())
+        with lock:
+            yield
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)

@@ -70,8 +70,13 @@ class SentenceEncoder:
                     vectors = model(model.preprocess(missing))["sentence_embedding"].numpy()
                 fresh = dict(zip(missing, vectors.astype(np.float32)))  # [384] unit vectors
             elif missing:  # bulk (the catalog): batched, with a progress bar, not cached
-                vectors = model.encode(missing, batch_size=batch_size, convert_to_numpy=True,
-                                       normalize_embeddings=True, show_progress_bar=progress)
+                vectors = model.encode(
+                    missing,
+                    batch_size=batch_size,
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
+                    show_progress_bar=progress,
+                )
                 fresh = dict(zip(missing, vectors.astype(np.float32)))  # [n_missing, 384]
             out = np.stack([fresh[t] if t in fresh else self._cache[t] for t in texts])
             if len(missing) <= 16 and self.config.cache_size > 0:

@@ -1,7 +1,7 @@
-"""Word lists the entity extractor reads: stop words, common words, genre and keyword lexicons, cues.
+"""Word lists for entity extraction: stop words, common words, genre and keyword lexicons, cues.
 
 All entries are written in normalised form (lower case, no accents, no apostrophes: "dont"),
-as `nlu.lexicon.normalize_words` produces them. Multi-word entries are space-separated.
+as `nlu.normalize.normalize_words` produces them. Multi-word entries are space-separated.
 """
 
 from __future__ import annotations
@@ -9,6 +9,11 @@ from __future__ import annotations
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+def _phrases(text: str) -> frozenset[str]:
+    """Comma-separated phrases, whitespace normalised."""
+    return frozenset(" ".join(p.split()) for p in text.split(",") if p.strip())
 
 
 # Function words: a title made only of these ("It", "Her", "Up", "Us", "What If") never matches
@@ -28,9 +33,9 @@ STOPWORDS = _words(
     everyone everybody nobody none nothing everything somewhere anywhere everywhere tonight today"""
 )
 
-# Ordinary English words: a title made only of these ("Heat", "Big", "Seven", "Love Actually" is
-# not, "Crash", "Signs") needs a cue: quotes, capitals mid-sentence, or "seen/loved/like ..." before.
-# Words that occur in many catalog titles are added at build time (see EntityLexicon).
+# Ordinary English words: a title made only of these ("Heat", "Big", "Seven", "Crash", "Signs")
+# needs evidence: quotes, capitals mid-sentence, or a cue before ("seen", "loved", "like").
+# More ordinary words come from the catalog at build time (see `nlu.lexicon`).
 COMMON_WORDS = STOPWORDS | _words(
     """able absolute accident across act action actually add adult adults advice afraid age ages
     agent ahead air alive almost alone along already alright always amazing american angel angels
@@ -152,12 +157,21 @@ COMMON_WORDS = COMMON_WORDS | _words(
     undefeated undertow undisputed unforgettable uninvited unleashed unstoppable unsuspected
     unthinkable untraceable vacancy vagabond valiant vamp vamps vanishing volcano voyeur
     wanderers wanderlust warlock watcher watchers wetlands whistleblower whiteout whore willow
-    wisdom wit wolfpack womb wordplay wrestler zoom
+    wisdom wit wolfpack womb wordplay wrestler zoom lesser spacey
     alaska annapolis aspen avalon barcelona berlin boston brooklyn california canada chicago
     china congo england europa everest france gettysburg havana himalaya hollywood india ireland
     italy japan kandahar london manhattan mexico munich nashville nebraska niagara nuremberg
     oklahoma paris philadelphia rome russia sahara salvador scotland spain stalingrad texas tokyo
     vegas wimbledon woodstock"""
+)
+
+# Words written with a capital anyway: capitals are no sign of a title ("American official").
+ALWAYS_CAPITALISED = _words(
+    """american english british french german italian spanish japanese chinese korean indian irish
+    scottish mexican russian canadian australian african asian european christian jewish muslim
+    catholic monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december christmas halloween easter
+    thanksgiving"""
 )
 
 # Words that name a kind of film, a mood or a topic: never a title on their own (a title "Drama"
@@ -179,18 +193,28 @@ def _genre(genres: tuple[str, ...], phrases: str) -> None:
         GENRE_LEXICON[" ".join(phrase.split())] = genres
 
 
-_genre(("Comedy",), "comedy, comedies, funny, funnier, funniest, hilarious, laugh, laughs, "
-       "laughing, humor, humour, humorous, comedic")
-_genre(("Romance",), "romance, romances, romantic, love story, love stories, chick flick, "
-       "chick flicks")
+_genre(
+    ("Comedy",),
+    "comedy, comedies, funny, funnier, funniest, hilarious, laugh, laughs, "
+    "laughing, humor, humour, humorous, comedic",
+)
+_genre(
+    ("Romance",), "romance, romances, romantic, love story, love stories, chick flick, chick flicks"
+)
 _genre(("Romance", "Comedy"), "rom com, rom coms, romcom, romcoms")
 _genre(("Comedy", "Drama"), "dramedy, dramedies")
-_genre(("Horror",), "horror, horrors, scary, scarier, scariest, creepy, spooky, frightening, "
-       "terrifying, horror movie, horror movies")
+_genre(
+    ("Horror",),
+    "horror, horrors, scary, scarier, scariest, creepy, spooky, frightening, "
+    "terrifying, horror movie, horror movies",
+)
 _genre(("Sci-Fi",), "sci fi, scifi, science fiction, sf")
 _genre(("Animation",), "animated, animation, animations, cartoon, cartoons, pixar, anime")
-_genre(("Children",), "kids, kid, children, childrens, family, family friendly, kid friendly, "
-       "for kids")
+_genre(
+    ("Children",),
+    "kids, children, childrens, family, family friendly, kid friendly, "
+    "for kids, kids movie, kids movies",
+)
 _genre(("Thriller",), "thriller, thrillers, suspense, suspenseful, thrilling")
 _genre(("Action",), "action, action packed")
 _genre(("Adventure",), "adventure, adventures, adventurous")
@@ -205,9 +229,9 @@ _genre(("War",), "war, war movie, war movies, war film, war films")
 _genre(("Western",), "western, westerns, cowboy, cowboys")
 _genre(("IMAX",), "imax")
 
-# Phrase → canonical keyword. "space" and "heist" are keywords, not genres: space films are spread
-# over Sci-Fi, Adventure and Drama (Apollo 13 is not Sci-Fi), heists over Crime, Thriller and Comedy,
-# so a hard genre constraint would drop good matches; the keyword moves the interest vector instead.
+# Phrase → canonical keyword. "space" and "heist" are keywords, not genres: space films spread over
+# Sci-Fi, Adventure and Drama (Apollo 13 is not Sci-Fi), heists over Crime, Thriller and Comedy, so
+# a hard genre constraint would drop good matches; the keyword moves the interest vector instead.
 KEYWORD_LEXICON: dict[str, str] = {}
 
 
@@ -239,8 +263,11 @@ _keyword("aliens", "alien, extraterrestrial, extraterrestrials")
 _keyword("space", "outer space")
 _keyword("time travel", "time traveling, time travelling")
 _keyword("superhero", "superheroes, super hero, super heroes, comic book, comic books")
-_keyword("based on a true story", "true story, true stories, based on true events, real events, "
-         "based on real events, based on a true events")
+_keyword(
+    "based on a true story",
+    "true story, true stories, based on true events, real events, "
+    "based on real events, based on a true events",
+)
 _keyword("biopic", "biopics, biography, biographical")
 _keyword("robots", "robot")
 _keyword("dinosaurs", "dinosaur")
@@ -312,42 +339,46 @@ TITLE_CUES = _words(
 LOCATIVES = _words("in at to from near around across into through outside inside visit")
 # An all-number title ("Seven") is no title before these: "seen two of them", "seen 3 times".
 NUMBER_FOLLOWERS = _words("of times more others other years hours minutes days weeks months or")
-TITLE_CUE_BIGRAMS = frozenset(
-    ("what about", "how about", "similar to", "good as", "same as", "better than", "worse than",
-     "movie called", "film called", "movies like", "films like", "something like")
+TITLE_CUE_BIGRAMS = _phrases(
+    """what about, how about, similar to, good as, same as, better than, worse than, movie called,
+    film called, movies like, films like, something like"""
 )
 
 # Words just before a person that make them an actor ("starring X", "with X").
-ACTOR_CUES = _words("starring stars star with actor actress featuring feat cast played plays "
-                    "acting acted")
+ACTOR_CUES = _words(
+    "starring stars star with actor actress featuring feat cast played plays acting acted"
+)
 DIRECTOR_CUES = _words("by director directed directors filmmaker")
 
 # --- negation --------------------------------------------------------------------------------
 
 # Cue phrases that put what follows, up to the end of the clause, in UNWANTED polarity.
-NEGATION_CUES = frozenset(
-    ("not", "no", "no more", "dont", "do not", "doesnt", "does not", "didnt", "did not", "wont",
-     "will not", "wouldnt", "would not", "isnt", "is not", "arent", "wasnt", "never", "without",
-     "anything but", "except", "excluding", "exclude", "other than", "hate", "hated", "hates",
-     "dislike", "disliked", "cant stand", "cannot stand", "can not stand", "tired of", "sick of",
-     "avoid", "nothing", "skip", "none of", "neither", "nor", "less", "fewer", "instead of",
-     "rather than", "but not", "too", "enough of", "pass on", "not into", "no longer", "cant",
-     "cannot")
+NEGATION_CUES = _phrases(
+    """not, no, no more, dont, do not, doesnt, does not, didnt, did not, wont, will not, wouldnt,
+    would not, isnt, is not, arent, wasnt, never, without, anything but, except, excluding,
+    exclude, other than, hate, hated, hates, dislike, disliked, cant stand, cannot stand,
+    can not stand, tired of, sick of, avoid, nothing, skip, none of, neither, nor, less, fewer,
+    instead of, rather than, but not, too, enough of, pass on, not into, no longer, cant watch,
+    cannot watch, cant handle, cant take, cant do"""
 )
 # Phrases that look negative but are not: "I don't mind horror", "not bad", "nothing but comedies".
-NEGATION_EXCEPTIONS = frozenset(
-    ("dont mind", "do not mind", "wouldnt mind", "would not mind", "not mind", "dont care",
-     "do not care", "not bad", "not sure", "not only", "no problem", "no worries", "why not",
-     "nothing but", "not just", "never mind", "no matter", "doesnt matter", "does not matter",
-     "cant wait", "cannot wait", "can not wait", "cant go wrong", "not seen", "never seen",
-     "not watched", "never watched", "no thanks", "no thank", "dont know", "not yet", "too much",
-     "cant remember", "cant think")
+NEGATION_EXCEPTIONS = _phrases(
+    """dont mind, do not mind, wouldnt mind, would not mind, not mind, dont care, do not care,
+    not bad, not sure, not only, no problem, no worries, why not, nothing but, not just,
+    never mind, no matter, doesnt matter, does not matter, cant wait, cannot wait, can not wait,
+    cant go wrong, not seen, never seen, not watched, never watched, no thanks, no thank,
+    dont know, not yet, too much, cant remember, cant think, doesnt have to, does not have to,
+    dont have to, do not have to, dont need, doesnt need, not necessarily, no need, cant decide,
+    cannot decide, cant choose, cant pick"""
 )
 # "no" is not a negation when a new sentence follows it: "no I want a comedy", "no, ...".
 NO_FOLLOWERS_NOT_NEGATED = _words("i id im ive we you thanks thank way one idea clue")
 # Words that close a negation's scope (besides clause punctuation).
-SCOPE_BREAKERS = _words("but though although however instead whereas yet maybe rather just "
-                        "more prefer preferably ideally")
+SCOPE_BREAKERS = _words(
+    "but though although however instead whereas yet maybe rather just "
+    "more prefer preferably ideally"
+)
 # "and" closes the scope when a new clause starts: "no horror and I want ...".
-AND_CLAUSE_STARTERS = _words("i id im ive we you something anything maybe also rather just "
-                             "more preferably please")
+AND_CLAUSE_STARTERS = _words(
+    "i id im ive we you something anything maybe also rather just more preferably please"
+)

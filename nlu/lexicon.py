@@ -15,61 +15,74 @@ more ("Harvey", "Morgan"), or past the first word of three titles or more ("Love
 from __future__ import annotations
 
 import importlib.util
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from nlu.entity_words import COMMON_WORDS, GENRE_LEXICON, KEYWORD_LEXICON, MOVIE_NOUNS, STOPWORDS
+from nlu.entity_words import (
+    ALWAYS_CAPITALISED,
+    COMMON_WORDS,
+    GENRE_LEXICON,
+    KEYWORD_LEXICON,
+    MOVIE_NOUNS,
+    STOPWORDS,
+)
 from nlu.normalize import (
     ARTICLES,
     EXACT,
     UNKEY,
     WEAK_ALIAS,
     is_number,
+    normalize_names,
     normalize_words,
     title_variants,
 )
 from recommender.catalog import Catalog
 
-# Title guards, from free to strict (what `nlu.entities` accepts as evidence for each).
+# Title guards, from free to strict (`nlu.title_mentions.title_evidence` applies them).
 FREE = "free"  # distinctive ("inception", "the dark knight"): any mention counts
 COMMON = "common"  # ordinary words ("heat", "about time"): a cue before, capitals, or quotes
 STOP = "stop"  # function words ("it", "her", "up"): capitals and a cue ("I loved Her"), or quotes
 LEXICON = "lexicon"  # mood/topic words ("Alien", "Scary Movie"): capitals (+ a cue if one word)
-QUOTED = "quoted"  # genre words, numbers, single letters ("Drama", "1984", "M"): quotes only
+QUOTED = "quoted"  # genre words, letters, "one" ("Drama", "M", "The One"): quotes only
 
 DEFAULT_REFERENCE_YEAR = 2016
 MAX_TITLE_WORDS = 10
 PLOT_COMMON_DF = 3  # a word in this many plots (of films not named by it) is ordinary
+PLOT_TEXT_BUDGET = 2_500_000  # characters of plot text read at start-up (~0.1 s)
 NAME_COMMON_DF = 4  # a word in this many people's names is ordinary ("harvey", "morgan")
 TITLE_COMMON_DF = 3  # a word past the first word of this many titles is ordinary ("night")
 ALIAS_OVER_EXACT = 3.0  # an alias this many times more popular joins an exact title's ids
-_NAME_PARTICLES = frozenset(("de", "del", "della", "di", "da", "van", "von", "der", "le", "la",
-                             "du", "dos", "mac"))
-_PLOT_WORD = re.compile(r"[a-z]+")
+_NAME_PARTICLES = frozenset(
+    ("de", "del", "della", "di", "da", "van", "von", "der", "le", "la", "du", "dos", "mac")
+)
+_NOT_LETTERS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalpha()})
 _LEXICON_WORDS = frozenset(
-    w for phrase in list(GENRE_LEXICON) + list(KEYWORD_LEXICON) for w in phrase.split()
-    if w not in STOPWORDS
+    p for p in list(GENRE_LEXICON) + list(KEYWORD_LEXICON) if " " not in p
 ) | frozenset(("recent", "new", "old", "classic", "classics", "oldies", "older", "newer", "latest"))
+_LEXICON_PHRASES = frozenset(list(GENRE_LEXICON) + list(KEYWORD_LEXICON)) | frozenset(
+    ("old school", "golden age", "new releases", "recently released", "this year", "last year")
+)
 _GENRE_WORDS = frozenset(p for p in GENRE_LEXICON if " " not in p)
 
 
-@dataclass(frozen=True)
-class TitleEntry:
+class TitleEntry(NamedTuple):
     """What one title key resolves to. item_ids: most popular first."""
 
     item_ids: tuple[str, ...]
     exact: bool  # the full title (or an alternate); False for aliases ("star wars", "godfather 2")
     guard: str
+    proper: bool = False  # a first name, place or day: capitals are no evidence ("Adam", "Friday")
 
 
-@dataclass(frozen=True)
-class PersonEntry:
+class PersonEntry(NamedTuple):
+    """One person of the catalog, by full name or (surname_only) by surname."""
+
     name: str  # as the catalog writes it
     n_directed: int
     n_acted: int
@@ -117,19 +130,28 @@ class FuzzyTitleIndex:
         return [(key, int(distance)) for key, distance, _ in hits]
 
 
-def title_guard(words: tuple[str, ...], exact: bool, popular: bool,
-                ordinary: frozenset[str] | set[str]) -> str:
+def title_guard(
+    words: tuple[str, ...], exact: bool, popular: bool, ordinary: frozenset[str] | set[str]
+) -> str:
     """How much evidence a title key needs. words: normalised words, leading article dropped."""
     content = [w for w in words if w not in STOPWORDS]
-    if len(words) == 1 and len(words[0]) <= 2 and not is_number(words[0]) or words == ("1",):
-        return QUOTED
+    if words == ("one",) or (
+        len(words) == 1
+        and len(words[0]) <= 2
+        and not is_number(words[0])
+        and words[0] not in STOPWORDS
+    ):
+        return QUOTED  # "M", "Ed"; "Up" and "It" are STOP words below
     if all(is_number(w) for w in words):
         return COMMON  # "Seven", "1984": a cue or quotes ("1" or "21" as digits: quotes only)
     if len(words) == 1 and words[0] in _GENRE_WORDS:
         return QUOTED
-    if all(w in _LEXICON_WORDS or w in STOPWORDS or w in MOVIE_NOUNS for w in words) and any(
-            w in _LEXICON_WORDS or w in MOVIE_NOUNS for w in words):
-        return LEXICON
+    lexical = [w in _LEXICON_WORDS or w in MOVIE_NOUNS for w in words]
+    if " ".join(words) in _LEXICON_PHRASES or (
+        any(lexical)
+        and all(is_lexical or w in STOPWORDS for w, is_lexical in zip(words, lexical, strict=True))
+    ):
+        return LEXICON  # "Scary Movie", "Love Story", "Road Trip"
     if not content:
         return STOP
     if all(w in ordinary or is_number(w) for w in content):
@@ -152,6 +174,8 @@ class EntityLexicon:
     keywords: dict[str, str]  # normalised phrase → canonical keyword
     phrase_first_len: dict[str, int]  # over genres and keywords
     known_words: frozenset[str]  # every word an index or the vocabulary knows; a typo is not
+    first_names: frozenset[str]  # first names ("Kelly Clarkson" is not Patricia Clarkson)
+    surnames: frozenset[str]  # last names ("tobey mcguire": Tobey is a first name here)
     reference_year: int
     popularity: dict[str, int] = field(default_factory=dict)  # item id → n_ratings
     item_years: dict[str, int] = field(default_factory=dict)  # item id → year, where known
@@ -159,13 +183,18 @@ class EntityLexicon:
     single_phrase_words: list[str] = field(default_factory=list)  # one-word genres/keywords
 
     def __repr__(self) -> str:
-        return (f"EntityLexicon({len(self.titles)} title keys, {len(self.persons)} people, "
-                f"{len(self.genres)} genre phrases, {len(self.keywords)} keyword phrases, "
-                f"reference_year={self.reference_year})")
+        return (
+            f"EntityLexicon({len(self.titles)} title keys, {len(self.persons)} people, "
+            f"{len(self.genres)} genre phrases, {len(self.keywords)} keyword phrases, "
+            f"reference_year={self.reference_year})"
+        )
 
     @staticmethod
-    def from_catalog(catalog: Catalog, reference_year: int | None = None,
-                     aliases: dict[str, list[str]] | None = None) -> EntityLexicon:
+    def from_catalog(
+        catalog: Catalog,
+        reference_year: int | None = None,
+        aliases: dict[str, list[str]] | None = None,
+    ) -> EntityLexicon:
         """Index `catalog`.
 
         reference_year: "now" for "recent"; defaults to the newest item year (2016 for
@@ -183,23 +212,31 @@ class EntityLexicon:
             years = catalog.years[catalog.years > 0]
             reference_year = int(years.max()) if len(years) else DEFAULT_REFERENCE_YEAR
 
-        persons, person_words, name_df, fame = _index_people(catalog)
-        titles, title_words, title_df = _index_titles(catalog, aliases, popularity, popular_cut,
-                                                      name_df, persons)
+        persons, person_words, name_df, fame, first_names, surnames = _index_people(catalog)
+        titles, title_words, title_df, plain_words = _index_titles(
+            catalog, aliases, popularity, popular_cut, name_df, persons
+        )
         for surname in [k for k, p in persons.items() if p.surname_only]:
             entry = titles.get(surname)
-            if title_df[surname] >= 2:
-                del persons[surname]  # "potter" is Harry Potter, not a director
+            if title_df[surname] >= 2 or surname in plain_words:
+                del persons[surname]  # "potter" (Harry Potter), "heard" (John Heard)
             elif entry is not None:  # "Hitchcock": the director, unless the film is as known
                 if fame[persons[surname].name] >= ALIAS_OVER_EXACT * popularity[entry.item_ids[0]]:
                     del titles[surname]
                 else:
                     del persons[surname]
         genres, keywords = _phrase_lexicons(catalog.genres)
-        known_words = (english_vocabulary() | COMMON_WORDS | _LEXICON_WORDS | title_words
-                       | person_words)
-        fuzzy_keys = [k for k, e in titles.items() if e.guard == FREE and e.exact and len(k) >= 6
-                      and k.split(" ", 1)[0] not in ARTICLES]
+        known_words = (
+            english_vocabulary() | COMMON_WORDS | _LEXICON_WORDS | title_words | person_words
+        )
+        fuzzy_keys = [  # distinctive exact titles; ordinary ones only with two words or more
+            k
+            for k, e in titles.items()
+            if e.exact
+            and len(k) >= 6
+            and k.split(" ", 1)[0] not in ARTICLES
+            and (e.guard == FREE or (e.guard == COMMON and " " in k))
+        ]
         return EntityLexicon(
             titles=titles,
             title_first_len=_first_word_lengths(titles),
@@ -209,12 +246,15 @@ class EntityLexicon:
             keywords=keywords,
             phrase_first_len=_first_word_lengths({**genres, **keywords}),
             known_words=known_words,
+            first_names=first_names,
+            surnames=surnames,
             reference_year=int(reference_year),
             popularity=popularity,
             item_years={item.id: item.year for item in items if item.year},
             fuzzy=FuzzyTitleIndex(fuzzy_keys),
-            single_phrase_words=[p for p in list(genres) + list(keywords)
-                                 if " " not in p and len(p) >= 5],
+            single_phrase_words=[
+                p for p in list(genres) + list(keywords) if " " not in p and len(p) >= 5
+            ],
         )
 
 
@@ -226,14 +266,21 @@ def _first_word_lengths(phrases) -> dict[str, int]:
     return longest
 
 
-def _index_titles(catalog: Catalog, aliases: dict, popularity: dict[str, int], popular_cut: float,
-                  name_df: Counter, persons: dict[str, PersonEntry]):
-    """Title key → TitleEntry, every word used in a title, and in how many titles each word
-    comes after the first word."""
+def _index_titles(
+    catalog: Catalog,
+    aliases: dict,
+    popularity: dict[str, int],
+    popular_cut: float,
+    name_df: Counter,
+    persons: dict[str, PersonEntry],
+):
+    """Title key → TitleEntry, every word used in a title, in how many titles each word comes
+    after the first word, and the ordinary English words (list, plots, titles)."""
     exact_ids: dict[tuple[str, ...], list[str]] = defaultdict(list)
     alias_ids: dict[tuple[str, ...], list[str]] = defaultdict(list)
     title_df: Counter = Counter()  # titles with the word past their first word
     plot_df: Counter = Counter()  # plots with the word, not counting films named by it
+    plot_chars = 0
     title_words: set[str] = set()
     franchises: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for item in catalog.items:
@@ -247,10 +294,12 @@ def _index_titles(catalog: Catalog, aliases: dict, popularity: dict[str, int], p
         title_words.update(content)
         title_df.update(set(content[1:]))  # franchise names come first: they are not generic
         for n in (2, 3):  # "Harry Potter and the ..." → "harry potter"
-            if full[n:n + 2] == ("and", "the"):
+            if full[n : n + 2] == ("and", "the"):
                 franchises[full[:n]].add(item.id)
-        if item.plot:
-            plot_df.update(set(_PLOT_WORD.findall(item.plot.lower())) - set(content))
+        if item.plot and plot_chars < PLOT_TEXT_BUDGET:
+            plot_chars += len(item.plot)
+            plot = item.plot.lower().translate(_NOT_LETTERS)
+            plot_df.update(set(plot.split()) - set(content))
         popular = popularity[item.id] >= popular_cut
         for key, kind in variants:
             if kind == EXACT:
@@ -261,10 +310,10 @@ def _index_titles(catalog: Catalog, aliases: dict, popularity: dict[str, int], p
         if len(ids) >= 2:
             alias_ids[prefix].extend(ids)
 
-    ordinary = set(COMMON_WORDS)
-    ordinary.update(w for w, n in plot_df.items() if n >= PLOT_COMMON_DF)
-    ordinary.update(w for w, n in name_df.items() if n >= NAME_COMMON_DF)
-    ordinary.update(w for w, n in title_df.items() if n >= TITLE_COMMON_DF)
+    plain_words = set(COMMON_WORDS)  # ordinary English words
+    plain_words.update(w for w, n in plot_df.items() if n >= PLOT_COMMON_DF)
+    plain_words.update(w for w, n in title_df.items() if n >= TITLE_COMMON_DF)
+    ordinary = plain_words | {w for w, n in name_df.items() if n >= NAME_COMMON_DF}
 
     def by_popularity(ids) -> list[str]:
         return sorted(set(ids), key=lambda i: (-popularity[i], i))
@@ -285,53 +334,79 @@ def _index_titles(catalog: Catalog, aliases: dict, popularity: dict[str, int], p
         content_words = key[1:] if len(key) > 1 and key[0] in ARTICLES else key
         guard_words = tuple(UNKEY.get(w, w) for w in content_words)
         guard = title_guard(guard_words, exact, popularity[ids[0]] >= popular_cut, ordinary)
-        titles[joined] = TitleEntry(tuple(ids), exact, guard)
-    return titles, title_words, title_df
+        proper = len(guard_words) == 1 and (
+            name_df[guard_words[0]] >= NAME_COMMON_DF or guard_words[0] in ALWAYS_CAPITALISED
+        )
+        titles[joined] = TitleEntry(tuple(ids), exact, guard, proper)
+    return titles, title_words, title_df, plain_words
 
 
 def _index_people(catalog: Catalog):
     """Normalised name → PersonEntry (full names, and surnames of well-known people), every name
-    word, how many people's names use each word, and each person's fame (ratings of their films)."""
-    directed: Counter = Counter()
-    acted: Counter = Counter()
-    fame: Counter = Counter()  # sum of n_ratings over a person's films
-    for item in catalog.items:
-        for name in set(item.directors):
-            directed[name] += 1
-            fame[name] += item.n_ratings
-        for name in set(item.cast):
-            acted[name] += 1
-            fame[name] += item.n_ratings
+    word, how many people's names use each word, each person's fame (ratings of their films), the
+    first names and the last names."""
+    items = catalog.items
+    directed = Counter(name for item in items for name in item.directors)
+    acted = Counter(name for item in items for name in item.cast)
+    names = list(directed.keys() | acted.keys())
+    row_of = {name: row for row, name in enumerate(names)}
+    credits = [(*item.directors, *item.cast) for item in items]  # per item, directors first
+    person_rows = [row_of[name] for people in credits for name in people]
+    weights = [item.n_ratings for item, people in zip(items, credits, strict=True) for _ in people]
+    totals = np.bincount(person_rows, weights=weights, minlength=len(names)).tolist()
+    fame = dict(zip(names, totals, strict=True))  # sum of n_ratings over a person's films
     persons: dict[str, PersonEntry] = {}
     by_surname: dict[str, list[str]] = defaultdict(list)
     name_df: Counter = Counter()
-    for name in directed.keys() | acted.keys():
-        words = normalize_words(name)
+    first_name_fame: dict[str, int] = {}
+    common, particles = COMMON_WORDS, _NAME_PARTICLES
+    all_words: list[str] = []
+    for name, words in zip(names, normalize_names(names), strict=True):
+        person_fame = fame[name]
         if not words:
             continue
-        name_df.update(set(words))
+        all_words += words
         key = " ".join(words)
-        if len(words) >= 2:
-            guard = COMMON if all(w in COMMON_WORDS for w in words) else FREE
-            old = persons.get(key)
-            if old is None or fame[name] > fame[old.name]:
-                persons[key] = PersonEntry(name, directed[name], acted[name], guard)
-            particle = len(words) >= 3 and words[-2] in _NAME_PARTICLES
-            by_surname[" ".join(words[-2:] if particle else words[-1:])].append(name)
-        else:
+        if len(words) == 1:
             by_surname[key].append(name)
-    for surname, names in by_surname.items():
-        if surname in COMMON_WORDS or surname in _LEXICON_WORDS or len(surname) < 4:
             continue
-        if surname in persons:
+        first_name_fame[words[0]] = first_name_fame.get(words[0], 0) + person_fame
+        old = persons.get(key)
+        if old is None or person_fame > fame[old.name]:
+            guard = COMMON if words[0] in common and all(w in common for w in words) else FREE
+            persons[key] = PersonEntry(name, directed[name], acted[name], guard)
+        particle = len(words) >= 3 and words[-2] in particles
+        by_surname[" ".join(words[-2:]) if particle else words[-1]].append(name)
+    name_df.update(all_words)
+    surnames = frozenset(key.rsplit(" ", 1)[-1] for key in persons) - COMMON_WORDS
+
+    candidates: dict[str, str] = {}  # surname → its best-known person
+    for surname, bearers in by_surname.items():
+        if surname in common or surname in _LEXICON_WORDS or len(surname) < 4 or surname in persons:
             continue
-        best = max(names, key=lambda n: (fame[n], n))
-        well_known = directed[best] >= 3 or acted[best] >= 10
-        dominant = all(fame[best] >= 3 * fame[n] for n in names if n != best)
-        if well_known and dominant:
-            persons[surname] = PersonEntry(best, directed[best], acted[best], FREE,
-                                           surname_only=True)
-    return persons, set(name_df), name_df, fame
+        best = max(bearers, key=lambda n: (fame[n], n))
+        if (directed[best] >= 3 or acted[best] >= 10) and (
+            fame[best] >= 3 * first_name_fame.get(surname, 0)
+        ):  # not "arnold", "patrick"
+            candidates[surname] = best
+    # Fame of the namesakes outside the best-known one's films: relatives in the same films
+    # (Vivian Kubrick) do not make "Kubrick" ambiguous.
+    namesakes = {n: candidates[s] for s in candidates for n in by_surname[s] if n != candidates[s]}
+    shared: dict[str, float] = {}
+    for item, people in zip(items, credits, strict=True):
+        for name in people:
+            best = namesakes.get(name)
+            if best is not None and best in people:
+                shared[name] = shared.get(name, 0) + item.n_ratings
+    for surname, best in candidates.items():
+        if all(
+            fame[best] >= 2 * (fame[n] - shared.get(n, 0)) for n in by_surname[surname] if n != best
+        ):
+            persons[surname] = PersonEntry(
+                best, directed[best], acted[best], FREE, surname_only=True
+            )
+    first_names = frozenset(first_name_fame) - common
+    return persons, set(name_df), name_df, fame, first_names, surnames
 
 
 def _phrase_lexicons(catalog_genres: tuple[str, ...]) -> tuple[dict, dict]:

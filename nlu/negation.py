@@ -18,19 +18,21 @@ from nlu.entity_words import (
     NEGATION_EXCEPTIONS,
     NO_FOLLOWERS_NOT_NEGATED,
     SCOPE_BREAKERS,
+    STOPWORDS,
 )
 
 _CLAUSE_PUNCTUATION = frozenset('.;!?()"“”')
 _MAX_CUE_WORDS = 3
 
 
-def _phrase_at(words: list[str], gaps_before: list[str], covered: list[bool], i: int,
-               phrases: frozenset[str]) -> int:
+def _phrase_at(
+    words: list[str], gaps_before: list[str], covered: list[bool], i: int, phrases: frozenset[str]
+) -> int:
     """Length in words of the longest phrase of `phrases` starting at word i, or 0."""
     for length in range(min(_MAX_CUE_WORDS, len(words) - i), 0, -1):
-        if any(covered[i:i + length]) or any(g.strip() for g in gaps_before[i + 1:i + length]):
+        if any(covered[i : i + length]) or any(g.strip() for g in gaps_before[i + 1 : i + length]):
             continue
-        if " ".join(words[i:i + length]) in phrases:
+        if " ".join(words[i : i + length]) in phrases:
             return length
     return 0
 
@@ -41,8 +43,12 @@ def _ends_clause(gap: str) -> bool:
 
 def _list_continues(words: list[str], gaps_before: list[str], k: int) -> bool:
     """After a comma at word k: is this the rest of a list ("..., thrillers or gore")?"""
-    if words[k] in SCOPE_BREAKERS or words[k] in AND_CLAUSE_STARTERS:
-        return False
+    if (
+        words[k] in SCOPE_BREAKERS
+        or words[k] in AND_CLAUSE_STARTERS
+        or (words[k] in STOPWORDS and words[k] not in ("a", "an", "the", "no", "any"))
+    ):
+        return False  # "..., how about X or Y" starts anew
     for j in range(k, len(words)):
         if j > k and (_ends_clause(gaps_before[j]) or "," in gaps_before[j]):
             return False
@@ -72,10 +78,13 @@ def negated_words(words: list[str], gaps_before: list[str], covered: list[bool])
         if not length:
             i += 1
             continue
-        cue = " ".join(words[i:i + length])
+        cue = " ".join(words[i : i + length])
         end = i + length
-        if cue == "no" and end < n and (words[end] in NO_FOLLOWERS_NOT_NEGATED
-                                        or gaps_before[end].strip()):
+        if (
+            cue == "no"
+            and end < n
+            and (words[end] in NO_FOLLOWERS_NOT_NEGATED or gaps_before[end].strip())
+        ):
             i = end
             continue
         limit = min(n, end + 2) if cue == "too" else n

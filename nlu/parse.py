@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from nlu.encoder import SentenceEncoder
 from nlu.entities import EntityLexicon, extract_entities
-from nlu.intent_classifier import IntentClassifier
+from nlu.intent_classifier import IntentClassifier, delexicalize
 from nlu.types import INTENTS, UNWANTED, Entity, Parse, ParseContext
 
 PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w]*)(?P<json>\{.*\})?\s*$", re.DOTALL)
@@ -51,11 +51,14 @@ def wanted_text(text: str, entities: list[Entity]) -> str:
         return text
     pieces, cursor = [], 0
     for entity in sorted(unwanted, key=lambda e: e.start):
-        head = text[cursor:entity.start]
+        head = text[cursor : entity.start]
         # drop a dangling negation cue right before the mention ("not a", "no more", "anything but")
         head = re.sub(
             r"(?i)\b(not|no|no more|without|anything but|except|other than|nothing|never|"
-            r"don'?t want|hate|avoid|less)\b[\s\w']{0,12}$", "", head)
+            r"don'?t want|hate|avoid|less)\b[\s\w']{0,12}$",
+            "",
+            head,
+        )
         pieces.append(head)
         cursor = entity.end
     pieces.append(text[cursor:])
@@ -76,7 +79,8 @@ class NluPipeline:
         wanted = wanted_text(text, entities)
         texts = [text] if wanted in ("", text) else [text, wanted]
         vectors = self.encoder.encode(texts)  # [1 or 2, 384]
-        intent, confidence, ranking = self.classifier.predict(vectors[0], text)
+        delexicalized = delexicalize(text, [(e.start, e.end, e.type) for e in entities])
+        intent, confidence, ranking = self.classifier.predict(vectors[0], delexicalized)
         return Parse(
             text=text,
             intent=intent,
@@ -92,7 +96,21 @@ class NluPipeline:
         item = slots.get("item")
         if item is not None:
             item_ids = tuple(str(i) for i in item) if isinstance(item, list) else (str(item),)
-            entities.append(Entity(type="reference", value=",".join(item_ids), text=text,
-                                   start=0, end=len(text), item_ids=item_ids))
-        return Parse(text=text, intent=intent, confidence=1.0, entities=entities,
-                     intent_ranking=[(intent, 1.0)], slots=slots)
+            entities.append(
+                Entity(
+                    type="reference",
+                    value=",".join(item_ids),
+                    text=text,
+                    start=0,
+                    end=len(text),
+                    item_ids=item_ids,
+                )
+            )
+        return Parse(
+            text=text,
+            intent=intent,
+            confidence=1.0,
+            entities=entities,
+            intent_ranking=[(intent, 1.0)],
+            slots=slots,
+        )

@@ -8,8 +8,8 @@ Rules (documented choices):
   haven't shown you anything yet"; a position past the end of the list also gets empty item_ids.
 - Pronouns ("that one", "this movie", "it", "those", "them"), "both" and "all of them" need a shown
   list and are not emitted without one. With one item shown they refer to it; with several,
-  "that one" / "it" refer to the FIRST shown item, at lower confidence (0.5 and 0.4), and "both"
-  needs exactly two shown items.
+  "that one" / "it" / "more like that" refer to the FIRST shown item, at lower confidence (0.5,
+  0.4), and "both" needs exactly two shown items.
 - "none of them" / "neither" refer to all shown items and are UNWANTED by themselves.
 """
 
@@ -19,20 +19,27 @@ from dataclasses import dataclass
 
 from nlu.types import ShownItem
 
-ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
-            "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7,
-            "eighth": 8, "8th": 8, "ninth": 9, "9th": 9, "tenth": 10, "10th": 10}
-CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-             "eight": 8, "nine": 9, "ten": 10} | {str(n): n for n in range(1, 11)}
-REFERENCE_NOUNS = frozenset(("one", "movie", "film", "option", "choice", "pick", "suggestion",
-                             "recommendation", "title", "flick", "ones", "movies", "films",
-                             "options", "choices", "picks", "suggestions", "recommendations"))
+_ORDINAL_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+_CARDINAL_WORDS = "one two three four five six seven eight nine ten".split()
+_SUFFIXES = {1: "st", 2: "nd", 3: "rd"}
+ORDINALS = {word: n for n, word in enumerate(_ORDINAL_WORDS, 1)} | {
+    f"{n}{_SUFFIXES.get(n, 'th')}": n for n in range(1, 11)
+}
+CARDINALS = {word: n for n, word in enumerate(_CARDINAL_WORDS, 1)} | {
+    str(n): n for n in range(1, 11)
+}
+REFERENCE_NOUNS = frozenset(
+    """one movie film option choice pick suggestion recommendation title flick ones movies films
+    options choices picks suggestions recommendations""".split()
+)
 # Words that may follow "the second" without making it "the second half", "the first time".
 _ORDINAL_FOLLOWERS = frozenset(
     """and or but is was sounds looks seems seem sound look please too instead then maybe of
-    on in for from i you we it that which please thanks though one ones""".split())
-_NUMBER_PREFIXES = frozenset(("number", "no", "option", "choice", "pick", "item", "suggestion",
-                              "recommendation", "nr", "num"))
+    on in for from i you we it that which please thanks though one ones""".split()
+)
+_NUMBER_PREFIXES = frozenset(
+    "number no option choice pick item suggestion recommendation nr num".split()
+)
 _DEMONSTRATIVES = frozenset(("that", "this"))
 _GROUP_OBJECTS = frozenset(("them", "those", "these", "em", "the above"))
 _TIME_UNITS = frozenset(("years", "decades", "months", "weeks", "days", "hours", "minutes"))
@@ -62,11 +69,21 @@ class _Finder:
     def ends_phrase(self, i: int) -> bool:
         """Nothing after word i, or punctuation, or a word that does not take "the second" as
         an adjective."""
-        return i + 1 >= self.n or bool(self.gaps_before[i + 1].strip()) or (
-            self.words[i + 1] in _ORDINAL_FOLLOWERS)
+        return (
+            i + 1 >= self.n
+            or bool(self.gaps_before[i + 1].strip())
+            or (self.words[i + 1] in _ORDINAL_FOLLOWERS)
+        )
 
-    def positions(self, start: int, end: int, positions: list[int], value: str | None = None,
-                  confidence: float = 1.0, unwanted: bool = False) -> Reference:
+    def positions(
+        self,
+        start: int,
+        end: int,
+        positions: list[int],
+        value: str | None = None,
+        confidence: float = 1.0,
+        unwanted: bool = False,
+    ) -> Reference:
         ids = tuple(self.shown[p - 1].id for p in positions if 1 <= p <= len(self.shown))
         if len(ids) < len(positions):
             ids = ()
@@ -80,7 +97,11 @@ class _Finder:
         # the first two / the last 2 / the top three
         if first in ("first", "last", "top") and self.word(j + 1) in CARDINALS and j + 1 < self.n:
             count = CARDINALS[self.word(j + 1)]
-            if count >= 2 and self.word(j + 2) not in _TIME_UNITS and (w == "the" or self.word(j + 2) in REFERENCE_NOUNS):
+            if (
+                count >= 2
+                and self.word(j + 2) not in _TIME_UNITS
+                and (w == "the" or self.word(j + 2) in REFERENCE_NOUNS)
+            ):
                 end = j + 2 + (self.word(j + 2) in REFERENCE_NOUNS)
                 if first == "last":
                     if not shown:
@@ -101,28 +122,34 @@ class _Finder:
                 position = 1 if first == "former" else ORDINALS[first]
                 return self.positions(i, end, [position])
         # number 3 / #2 / no. 2 / option two
-        if w in _NUMBER_PREFIXES and self.word(i + 1) in CARDINALS and (
-                w != "no" or "." in self.gaps_before[i + 1]):
+        if (
+            w in _NUMBER_PREFIXES
+            and self.word(i + 1) in CARDINALS
+            and (w != "no" or "." in self.gaps_before[i + 1])
+        ):
             return self.positions(i, i + 2, [CARDINALS[self.word(i + 1)]])
         if w in CARDINALS and "#" in self.gaps_before[i]:
             return self.positions(i, i + 1, [CARDINALS[w]])
         # a bare number as the whole answer: "2", "3 please"
-        if w in CARDINALS and w.isdigit() and i == 0 and all(
-                x in _FILLERS for x in self.words[1:]):
+        if w in CARDINALS and w.isdigit() and i == 0 and all(x in _FILLERS for x in self.words[1:]):
             return self.positions(i, i + 1, [CARDINALS[w]])
         if not shown:
             return None
         every = list(range(1, len(shown) + 1))
         # all of them / none of them / both (of them) / neither
-        if w in ("all", "none", "neither", "any", "each", "both", "either") and self.word(i + 1) == "of":
+        if (
+            w in ("all", "none", "neither", "any", "each", "both", "either")
+            and self.word(i + 1) == "of"
+        ):
             obj = self.word(i + 2)
             if obj in _GROUP_OBJECTS or (obj == "the" and self.word(i + 3) == "above"):
                 end = i + 3 + (obj == "the")
                 if w in ("both", "neither", "either") and len(shown) != 2:
                     return None
                 pair = w in ("both", "neither", "either")
-                return self.positions(i, end, every, value=None if pair else "all",
-                                      unwanted=w in ("none", "neither"))
+                return self.positions(
+                    i, end, every, value=None if pair else "all", unwanted=w in ("none", "neither")
+                )
         if w == "both" and len(shown) == 2:
             return self.positions(i, i + 1, [1, 2])
         if w == "neither" and len(shown) == 2:
@@ -133,9 +160,18 @@ class _Finder:
             return self.positions(i, i + 2, every, value="all")
         # that one / this movie / it / those
         single = len(shown) == 1
-        if w in _DEMONSTRATIVES and self.word(i + 1) in REFERENCE_NOUNS - {"ones", "movies",
-                                                                           "films"}:
+        if w in _DEMONSTRATIVES and self.word(i + 1) in REFERENCE_NOUNS - {
+            "ones",
+            "movies",
+            "films",
+        }:
             return self.positions(i, i + 2, [1], confidence=1.0 if single else 0.5)
+        if (
+            w in _DEMONSTRATIVES
+            and self.word(i - 1) == "like"
+            and (i + 1 >= self.n or self.gaps_before[i + 1].strip())
+        ):
+            return self.positions(i, i + 1, [1], confidence=0.8 if single else 0.4)  # "like that"
         if w == "it":
             return self.positions(i, i + 1, [1], confidence=0.8 if single else 0.4)
         if w in ("those", "these", "them") and len(shown) > 1:
@@ -144,8 +180,9 @@ class _Finder:
         return None
 
 
-def find_references(words: list[str], gaps_before: list[str],
-                    shown: tuple[ShownItem, ...]) -> list[Reference]:
+def find_references(
+    words: list[str], gaps_before: list[str], shown: tuple[ShownItem, ...]
+) -> list[Reference]:
     """References in normalised `words` (gaps_before[i]: punctuation before word i)."""
     finder = _Finder(words, gaps_before, shown)
     found: list[Reference] = []

@@ -28,28 +28,75 @@ OLDER_DEFAULT_MAX = 1999
 NEWER_DEFAULT_MIN = 2010
 RECENT_YEARS = 5
 
-_DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950,
-                 "sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990,
-                 "noughties": 2000, "aughts": 2000}
-_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                 "nine": 9, "ten": 10, "twenty": 20, "few": 5, "couple": 2}
+_DECADE_WORDS = {
+    "twenties": 1920,
+    "thirties": 1930,
+    "forties": 1940,
+    "fifties": 1950,
+    "sixties": 1960,
+    "seventies": 1970,
+    "eighties": 1980,
+    "nineties": 1990,
+    "noughties": 2000,
+    "aughts": 2000,
+}
+_NUMBER_WORDS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twenty": 20,
+    "few": 5,
+    "couple": 2,
+}
 _MAX_EXCLUSIVE = (("before",), ("pre",), ("prior", "to"), ("earlier", "than"), ("older", "than"))
 _MAX_INCLUSIVE = (("until",), ("till",), ("up", "to"), ("through",), ("no", "later", "than"))
-_MIN_EXCLUSIVE = (("after",), ("post",), ("later", "than"), ("newer", "than"),
-                  ("more", "recent", "than"))
+_MIN_EXCLUSIVE = (
+    ("after",),
+    ("post",),
+    ("later", "than"),
+    ("newer", "than"),
+    ("more", "recent", "than"),
+)
 _MIN_INCLUSIVE = (("since",), ("starting", "from"), ("starting", "in"), ("starting",))
 _AROUND = (("around",), ("circa",), ("approximately",), ("roughly",))
-_SUFFIX_MIN = (("or", "later"), ("and", "later"), ("or", "newer"), ("and", "newer"),
-               ("onwards",), ("onward",), ("and", "up"), ("or", "after"), ("and", "after"),
-               ("on",), ("plus",))
-_SUFFIX_MAX = (("or", "earlier"), ("and", "earlier"), ("or", "before"), ("and", "before"),
-               ("or", "older"), ("and", "older"))
+_SUFFIX_MIN = (
+    ("or", "later"),
+    ("and", "later"),
+    ("or", "newer"),
+    ("and", "newer"),
+    ("onwards",),
+    ("onward",),
+    ("and", "up"),
+    ("or", "after"),
+    ("and", "after"),
+    ("on",),
+    ("plus",),
+)
+_SUFFIX_MAX = (
+    ("or", "earlier"),
+    ("and", "earlier"),
+    ("or", "before"),
+    ("and", "before"),
+    ("or", "older"),
+    ("and", "older"),
+)
 _RANGE_JOINERS = ("to", "through", "thru", "till", "until")
 _GENRE_WORDS = frozenset(w for p in list(GENRE_LEXICON) + list(KEYWORD_LEXICON) for w in p.split())
 _OK_AFTER = FOLLOWERS_OK | _GENRE_WORDS
-_NEW_NOUNS = (MOVIE_NOUNS | _GENRE_WORDS | {"release", "releases", "stuff"}) - {
-    "one", "ones", "option", "options", "choice", "choices", "pick", "picks", "suggestion",
-    "suggestions", "recommendation", "recommendations", "thing", "things"}
+_NOT_NEW_NOUNS = frozenset(  # "new suggestions", "new ones" mean other ones, not recent ones
+    """one ones option options choice choices pick picks suggestion suggestions recommendation
+    recommendations thing things title titles""".split()
+)
+_NEW_NOUNS = (MOVIE_NOUNS | _GENRE_WORDS | {"release", "releases", "stuff"}) - _NOT_NEW_NOUNS
+_NOT_OLD_AFTER = frozenset(  # "9 years old", "never gets old"
+    "years year yr yrs how months weeks days gets get getting got grow growing grew".split()
+)
 
 
 @dataclass(frozen=True)
@@ -76,14 +123,20 @@ def _decade(word: str) -> int | None:
     if len(word) == 3 and word.endswith("0s") and word[0].isdigit():
         tens = int(word[:2])
         return 2000 + tens if tens in (0, 10) else 1900 + tens
-    if len(word) == 5 and word.endswith("0s") and word[:4].isdigit() and word[:2] in ("18", "19", "20"):
+    if (
+        len(word) == 5
+        and word.endswith("0s")
+        and word[:4].isdigit()
+        and word[:2] in ("18", "19", "20")
+    ):
         return int(word[:4])
     return None
 
 
 class _Parser:
-    def __init__(self, words: list[str], gaps: list[str], reference_year: int,
-                 shown_years: list[int]):
+    def __init__(
+        self, words: list[str], gaps: list[str], reference_year: int, shown_years: list[int]
+    ):
         self.words = words
         self.gaps = gaps  # gaps[i]: punctuation between word i and i + 1 ("-", ",", "+", "")
         self.n = len(words)
@@ -91,8 +144,10 @@ class _Parser:
         self.shown_years = shown_years
 
     def at(self, i: int, phrase: tuple[str, ...]) -> bool:
-        return tuple(self.words[i:i + len(phrase)]) == phrase and all(
-            "," not in self.gaps[k] and "." not in self.gaps[k] for k in range(i, i + len(phrase) - 1))
+        return tuple(self.words[i : i + len(phrase)]) == phrase and all(
+            "," not in self.gaps[k] and "." not in self.gaps[k]
+            for k in range(i, i + len(phrase) - 1)
+        )
 
     def first_of(self, i: int, phrases) -> tuple[str, ...] | None:
         for phrase in phrases:
@@ -153,8 +208,13 @@ class _Parser:
             if suffix:
                 return YearRange(i, end + len(suffix), None, hi)
             return YearRange(i, end, lo, hi)
-        for phrases, bound in ((_MAX_EXCLUSIVE, "max-1"), (_MAX_INCLUSIVE, "max"),
-                               (_MIN_EXCLUSIVE, "min+1"), (_MIN_INCLUSIVE, "min"), (_AROUND, "~")):
+        for phrases, bound in (
+            (_MAX_EXCLUSIVE, "max-1"),
+            (_MAX_INCLUSIVE, "max"),
+            (_MIN_EXCLUSIVE, "min+1"),
+            (_MIN_INCLUSIVE, "min"),
+            (_AROUND, "~"),
+        ):
             op = self.first_of(i, phrases)
             a = self.atom(i + len(op)) if op else None
             if a:
@@ -163,8 +223,16 @@ class _Parser:
                     if not single:
                         return None
                     return YearRange(i, end, lo - 2, hi + 2, 0.9)
-                return YearRange(i, end, *{"max-1": (None, lo - 1), "max": (None, hi),
-                                           "min+1": (hi + 1, None), "min": (lo, None)}[bound])
+                return YearRange(
+                    i,
+                    end,
+                    *{
+                        "max-1": (None, lo - 1),
+                        "max": (None, hi),
+                        "min+1": (hi + 1, None),
+                        "min": (lo, None),
+                    }[bound],
+                )
         return self.vague(i)
 
     def ok_after(self, i: int) -> bool:
@@ -183,7 +251,11 @@ class _Parser:
             j = i + 1
             if words[j] == "decade":
                 return YearRange(i, j + 1, ref - 9, None, 0.9)
-            count = int(words[j]) if words[j].isdigit() and len(words[j]) <= 2 else _NUMBER_WORDS.get(words[j])
+            count = (
+                int(words[j])
+                if words[j].isdigit() and len(words[j]) <= 2
+                else _NUMBER_WORDS.get(words[j])
+            )
             if count:
                 j += 1
                 if j < self.n and words[j] == "of":
@@ -191,8 +263,10 @@ class _Parser:
                 if j < self.n and words[j] == "years":
                     return YearRange(i, j + 1, ref - count + 1, None, 0.9)
         recent = YearRange(i, i + 1, ref - RECENT_YEARS + 1, None, 0.8)
-        if word in ("recent", "latest", "newest", "recently"):
-            return recent if self.ok_after(i) or word == "recently" else None
+        if self.at(i, ("recently", "released")) or self.at(i, ("new", "releases")):
+            return YearRange(i, i + 2, recent.year_min, None, 0.8)
+        if word in ("recent", "latest", "newest"):
+            return recent if self.ok_after(i) else None
         if word == "new":
             next_word = words[i + 1] if i + 1 < self.n else ""
             if prev == "brand" or next_word in _NEW_NOUNS and not self.gaps[i].strip():
@@ -212,16 +286,17 @@ class _Parser:
         if self.at(i, ("old", "school")) or self.at(i, ("golden", "age")):
             return YearRange(i, i + 2, None, OLD_MAX_YEAR, 0.8)
         if word in ("old", "oldies", "oldie", "classic", "classics", "vintage"):
-            if word == "old" and prev in ("years", "year", "how", "months", "weeks", "days"):
-                return None
+            if word == "old" and prev in _NOT_OLD_AFTER:
+                return None  # "9 years old", "never gets old"
             if word in ("old", "classic", "vintage") and not self.ok_after(i):
                 return None
-            return YearRange(i, i + 1, None, OLD_MAX_YEAR, 0.8)
+            return YearRange(i, i + 1, None, OLD_MAX_YEAR, 0.6 if word == "classic" else 0.8)
         return None
 
 
-def find_year_expressions(words: list[str], gaps: list[str], reference_year: int,
-                          shown_years: list[int] = ()) -> list[YearRange]:
+def find_year_expressions(
+    words: list[str], gaps: list[str], reference_year: int, shown_years: list[int] = ()
+) -> list[YearRange]:
     """Year expressions in normalised `words`, left to right, non-overlapping.
 
     gaps[i] is the punctuation between words[i] and words[i + 1] (after the last word for the

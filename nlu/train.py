@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from nlu.encoder import SentenceEncoder
-from nlu.intent_classifier import NGRAM_DIM, IntentClassifier, IntentConfig
+from nlu.intent_classifier import NGRAM_DIM, IntentClassifier, IntentConfig, delexicalize
 from nlu.training_data import load_nlu_yaml, split_train_test
 from nlu.types import INTENTS
 
@@ -22,7 +22,7 @@ from nlu.types import INTENTS
 def fingerprint(nlu_path: Path, config: IntentConfig) -> str:
     digest = hashlib.sha256(Path(nlu_path).read_bytes())
     digest.update(json.dumps(config.__dict__, sort_keys=True).encode())
-    digest.update(f"features:embedding+ngrams{NGRAM_DIM}".encode())
+    digest.update(f"features:embedding+delexicalised-ngrams{NGRAM_DIM}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -39,38 +39,63 @@ def macro_f1(truth: list[str], predicted: list[str], labels: list[str]) -> float
     return float(np.mean(scores)) if scores else 0.0
 
 
-def evaluate(classifier: IntentClassifier, embeddings: np.ndarray, texts: list[str],
-             truth: list[str]) -> dict:
+def evaluate(
+    classifier: IntentClassifier, embeddings: np.ndarray, texts: list[str], truth: list[str]
+) -> dict:
     predicted = [classifier.predict(vector, text)[0] for vector, text in zip(embeddings, texts)]
     accuracy = float(np.mean([t == p for t, p in zip(truth, predicted)]))
-    return {"accuracy": round(accuracy, 4),
-            "macro_f1": round(macro_f1(truth, predicted, sorted(set(truth))), 4),
-            "n": len(truth)}
+    return {
+        "accuracy": round(accuracy, 4),
+        "macro_f1": round(macro_f1(truth, predicted, sorted(set(truth))), 4),
+        "n": len(truth),
+    }
 
 
-def train_intents(nlu_path: Path, encoder: SentenceEncoder, config: IntentConfig,
-                  fallback_intent: str, out_dir: Path, log=print) -> dict:
+def train_intents(
+    nlu_path: Path,
+    encoder: SentenceEncoder,
+    config: IntentConfig,
+    fallback_intent: str,
+    out_dir: Path,
+    log=print,
+) -> dict:
     started = time.time()
     data = load_nlu_yaml(nlu_path)
     examples = data.examples
     intents = [i for i in INTENTS if any(e.intent == i for e in examples)]
     texts = [e.text for e in examples]
+    delexicalized = {e.text: delexicalize(e.text, [(a.start, a.end, a.entity) for a in e.entities])
+                     for e in examples}
     log(f"Encoding {len(texts)} NLU examples ...")
     vectors = encoder.encode(texts)  # [n, 384]
     index = {t: i for i, t in enumerate(texts)}
     train, test = split_train_test(examples, test_fraction=0.2, seed=config.seed)
     rows = lambda part: np.array([index[e.text] for e in part])  # noqa: E731
-    held_out = IntentClassifier.train(vectors[rows(train)], [e.text for e in train],
-                                      [e.intent for e in train], config, fallback_intent, intents)
-    metrics = evaluate(held_out, vectors[rows(test)], [e.text for e in test],
-                       [e.intent for e in test])
-    log(f"Held-out intent accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f} "
-        f"on {metrics['n']} examples")
-    final = IntentClassifier.train(vectors, texts, [e.intent for e in examples], config,
-                                   fallback_intent, intents)
-    card = {"fingerprint": fingerprint(nlu_path, config), "n_examples": len(examples),
-            "held_out": metrics, "train_seconds": round(time.time() - started, 1),
-            "data": str(nlu_path)}
+    held_out = IntentClassifier.train(
+        vectors[rows(train)],
+        [e.text for e in train],
+        [e.intent for e in train],
+        config,
+        fallback_intent,
+        intents,
+    )
+    metrics = evaluate(
+        held_out, vectors[rows(test)], [e.text for e in test], [e.intent for e in test]
+    )
+    log(
+        f"Held-out intent accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f} "
+        f"on {metrics['n']} examples"
+    )
+    final = IntentClassifier.train(
+        vectors, texts, [e.intent for e in examples], config, fallback_intent, intents
+    )
+    card = {
+        "fingerprint": fingerprint(nlu_path, config),
+        "n_examples": len(examples),
+        "held_out": metrics,
+        "train_seconds": round(time.time() - started, 1),
+        "data": str(nlu_path),
+    }
     final.save(Path(out_dir), extra={"card": card})
     return card
 

@@ -211,7 +211,7 @@ def _check_spec(obj: object, body: str, surface: str) -> dict[str, str]:
     if unknown:
         raise NluDataError(f"unknown key(s) {sorted(unknown)} in {body!r} for [{surface}]")
     if "entity" not in obj:
-        raise NluDataError(f"missing \"entity\" in {body!r} for [{surface}]")
+        raise NluDataError(f'missing "entity" in {body!r} for [{surface}]')
     spec: dict[str, str] = {}
     for key, val in obj.items():
         if key == "group" and isinstance(val, int) and not isinstance(val, bool):

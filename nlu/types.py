@@ -23,6 +23,7 @@ INTENTS = (
     "goodbye",
     "thanks",
     "out_of_scope",  # "what's the weather", "book me a flight"
+    "reset",  # "start over", "forget what I said", "new search"
 )
 FALLBACK_INTENT = "nlu_fallback"
 

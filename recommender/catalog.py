@@ -87,6 +87,7 @@ class Catalog:
         self.items = items
         self.index = {item.id: row for row, item in enumerate(items)}
         self.manifest = manifest or {}
+        self.aliases: dict[str, list[str]] = {}
         self.genres = tuple(sorted({g for item in items for g in item.genres}))
         years = np.array([item.year if item.year else -1 for item in items], dtype=np.int32)
         self.years = years  # [n_items], -1 where unknown
@@ -116,4 +117,8 @@ class Catalog:
             items = [Item.from_json(json.loads(line)) for line in f if line.strip()]
         manifest_path = folder / "manifest.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-        return Catalog(items, manifest)
+        catalog = Catalog(items, manifest)
+        aliases_path = folder / "aliases.json"  # item id → other titles ("Se7en", "Il Postino")
+        if aliases_path.exists():
+            catalog.aliases = json.loads(aliases_path.read_text(encoding="utf-8"))
+        return catalog

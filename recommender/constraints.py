@@ -76,9 +76,9 @@ class ConstraintIndex:
     def allowed(self, constraints: Constraints, excluded_rows: np.ndarray) -> np.ndarray:
         """[n_items] bool: items that break no hard constraint and are not excluded.
 
-        Wanted genres are soft (a ranking feature), except that an item must share at least one
-        of them; unwanted genres and people, and year bounds, are hard. Items with an unknown
-        year fail any year bound.
+        An item must share at least one wanted genre and involve at least one wanted person (how
+        many it matches is a ranking feature); unwanted genres and people, and year bounds, are
+        hard. Items with an unknown year fail any year bound.
         """
         mask = np.ones(len(self.catalog), dtype=bool)
         mask[excluded_rows] = False
@@ -88,6 +88,11 @@ class ConstraintIndex:
                 if g in self.genre_masks:
                     any_wanted |= self.genre_masks[g]
             mask &= any_wanted
+        if constraints.people_wanted:  # "a Tarantino movie": at least one wanted person
+            any_person = np.zeros_like(mask)
+            for person in constraints.people_wanted:
+                any_person |= self.person_mask(person)
+            mask &= any_person
         for g in constraints.genres_unwanted:
             if g in self.genre_masks:
                 mask &= ~self.genre_masks[g]

@@ -6,6 +6,13 @@ from recommender.catalog import Item
 from recommender.constraints import Constraints
 
 
+GENRE_WORDS = {"Children": "family", "Film-Noir": "noir", "IMAX": "IMAX"}
+
+
+def article(phrase: str) -> str:
+    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
+
+
 def reason_for(item: Item, contributions: dict[str, float], constraints: Constraints,
                history_anchor: str | None, similar_anchor: str | None) -> str:
     """Compose "because you liked Heat; a crime thriller from the 90s" from the top drivers.
@@ -33,14 +40,14 @@ def reason_for(item: Item, contributions: dict[str, float], constraints: Constra
                 parts.append(f"with {actors[0]}")
         elif feature == "keyword_match" and constraints.keywords_wanted:
             parts.append("mentions " + ", ".join(sorted(constraints.keywords_wanted)[:2]))
-        elif feature == "popularity" and item.n_ratings:
+        elif feature == "popularity" and item.n_ratings >= 20:
             parts.append(f"popular ({item.n_ratings} MovieLens ratings)")
         elif feature == "quality" and item.mean_rating:
             parts.append(f"well rated ({item.mean_rating:.1f}/5)")
-    matched = [g.lower() for g in item.genres if g in constraints.genres_wanted]
+    matched = [GENRE_WORDS.get(g, g.lower()) for g in item.genres if g in constraints.genres_wanted]
     has_year_bound = constraints.year_min is not None or constraints.year_max is not None
     if matched or (has_year_bound and item.year):
-        label = ("a " + " ".join(matched)) if matched else ""
+        label = article(" / ".join(matched) + " film") if matched else ""
         if has_year_bound and item.year:
             label = f"{label} from {item.year}".strip()
         parts.insert(0, label)

@@ -73,13 +73,18 @@ class BehaviorHistory:
         return UserHistory(str(user_id), self.item_rows[lo:hi], self.ratings[lo:hi],
                            self.timestamps[lo:hi])
 
-    def item_similarity(self, seed_rows: np.ndarray) -> np.ndarray:
-        """Cosine similarity of every item to each seed: [n_items, n_seeds] (dense)."""
+    def item_similarity(self, seed_rows: np.ndarray, shrink: float = 10.0) -> np.ndarray:
+        """Shrunk cosine similarity of every item to each seed: [n_items, n_seeds] (dense).
+
+        cos(i, j) * c / (c + shrink), with c the number of users who have both: a movie seen by
+        one person is not "similar" to everything that person saw (ItemKNN's usual shrinkage).
+        """
         if len(seed_rows) == 0:
             return np.zeros((len(self.catalog), 0), dtype=np.float32)
         seeds = self.item_matrix[seed_rows]  # [n_seeds, n_users]
         co_counts = (self.item_matrix @ seeds.T).toarray()  # [n_items, n_seeds]
         denominator = np.outer(self.item_norms, self.item_norms[seed_rows]) + 1e-6
-        similarity = (co_counts / denominator).astype(np.float32)
+        similarity = co_counts / denominator * (co_counts / (co_counts + shrink))
+        similarity = similarity.astype(np.float32)
         similarity[seed_rows, np.arange(len(seed_rows))] = 0.0  # an item is no evidence for itself
         return similarity

@@ -36,3 +36,33 @@ def agent(agent_config):
 @pytest.fixture
 def session_id(request):
     return f"test-{request.node.name}"
+
+
+# -- serving (bot/server.py): one in-process server on the shared agent, every channel on -------
+ADMIN_TOKEN = "test-admin-token"
+
+
+@pytest.fixture(scope="session")
+def alexa_chain():
+    from alexa_certs import make_chain
+
+    return make_chain()
+
+
+@pytest.fixture(scope="session")
+def live_server(agent, agent_config, alexa_chain):
+    """The HTTP server (REST, Rasa webhook, socket.io, widget, voice, Alexa, admin) on 127.0.0.1,
+    in this process, around the shared agent. Alexa requests are verified against the test's
+    own certificate chain, at the test's fixed clock."""
+    from alexa_certs import NOW
+    from serving import InProcessServer
+
+    from bot.alexa_verify import AlexaVerifier
+    from bot.server import create_app
+
+    verifier = AlexaVerifier(fetch=lambda url: alexa_chain.pem, trust_roots=[alexa_chain.root],
+                             clock=lambda: NOW.timestamp())
+    app = create_app(agent, agent_config, alexa_verifier=verifier,
+                     environ={"CONVREC_ADMIN_TOKEN": ADMIN_TOKEN})
+    with InProcessServer(app) as server:
+        yield server

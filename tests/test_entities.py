@@ -1,4 +1,8 @@
-"""Entity extraction: titles, people, genres, years, keywords, references, and their polarity."""
+"""Entity extraction: titles, people, genres, years, keywords, references, and their polarity.
+
+Runs against a small fixture catalog of real MovieLens films (ids, titles, years, genres, people,
+rating counts of MovieLens-small size), so it needs no built data.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,8 @@ FINCHER = ("David Fincher",)
 ZEMECKIS = ("Robert Zemeckis",)
 LUCAS = ("George Lucas",)
 
-# (id, title, year, genres, directors, cast, n_ratings): MovieLens ids and titles, rating counts
-# of the size MovieLens-small has.
+# fmt: off
+# (id, title, year, genres, directors, cast, n_ratings)
 MOVIES = [
     ("2571", "The Matrix", 1999, "Action|Sci-Fi|Thriller", ("Lana Wachowski", "Lilly Wachowski"),
      ("Keanu Reeves", "Laurence Fishburne", "Carrie-Anne Moss"), 259),
@@ -27,8 +31,8 @@ MOVIES = [
      ("Al Pacino", "Robert De Niro"), 135),
     ("2023", "The Godfather: Part III", 1990, "Crime|Drama|Mystery|Thriller", COPPOLA,
      ("Al Pacino", "Andy Garcia"), 50),
-    ("6", "Heat", 1995, "Action|Crime|Thriller", ("Michael Mann",), ("Al Pacino", "Robert De Niro"),
-     104),
+    ("6", "Heat", 1995, "Action|Crime|Thriller", ("Michael Mann",),
+     ("Al Pacino", "Robert De Niro"), 104),
     ("4432", "Heat", 1986, "Action|Drama", ("Dick Richards",), ("Burt Reynolds",), 1),
     ("68954", "Up", 2009, "Adventure|Animation|Children|Drama", ("Pete Docter",), ("Ed Asner",),
      105),
@@ -65,10 +69,14 @@ MOVIES = [
     ("1387", "Jaws", 1975, "Action|Horror", SPIELBERG, ("Roy Scheider",), 123),
     ("1", "Toy Story", 1995, "Adventure|Animation|Children|Comedy|Fantasy", ("John Lasseter",),
      ("Tom Hanks", "Tim Allen"), 247),
+    ("4886", "Monsters, Inc.", 2001, "Adventure|Animation|Children|Comedy|Fantasy",
+     ("Pete Docter",), ("John Goodman", "Billy Crystal"), 132),
     ("4973", "Amélie (Fabuleux destin d'Amélie Poulain, Le)", 2001, "Comedy|Romance",
      ("Jean-Pierre Jeunet",), ("Audrey Tautou",), 124),
     ("293", "Léon: The Professional (a.k.a. The Professional) (Léon)", 1994,
      "Action|Crime|Drama|Thriller", ("Luc Besson",), ("Jean Reno", "Natalie Portman"), 132),
+    ("2324", "Life Is Beautiful", 1997, "Comedy|Drama|Romance|War", ("Roberto Benigni",),
+     ("Roberto Benigni", "Nicoletta Braschi"), 90),
     ("1258", "The Shining", 1980, "Horror", KUBRICK, ("Jack Nicholson", "Shelley Duvall"), 109),
     ("924", "2001: A Space Odyssey", 1968, "Adventure|Drama|Sci-Fi", KUBRICK, ("Keir Dullea",),
      120),
@@ -109,39 +117,48 @@ MOVIES = [
      ("Sam Worthington", "Zoe Saldana"), 81),
     ("5952", "Lord of the Rings: The Two Towers, The", 2002, "Adventure|Fantasy",
      ("Peter Jackson",), ("Elijah Wood", "Ian McKellen"), 188),
+    ("900001", "Noir Western Documentary Musical Collection", 1950,
+     "Film-Noir|Western|Documentary|Musical|War", (), (), 0),
 ]
+# fmt: on
+ALIASES = {"2324": ["La vita è bella"]}  # what the catalog build writes to aliases.json
 
 
 def make_catalog() -> Catalog:
-    items = [
-        Item(id=i, title=t, year=y, genres=tuple(g.split("|")), directors=d, cast=c, n_ratings=n)
-        for i, t, y, g, d, c, n in MOVIES
-    ]
-    # A drama nobody saw, to make sure the genre list holds every genre the tests use.
-    items.append(Item(id="900001", title="Noir Western Documentary Musical Collection", year=1950,
-                      genres=("Film-Noir", "Western", "Documentary", "Musical", "War"), n_ratings=0))
-    return Catalog(items)
+    return Catalog(
+        [
+            Item(
+                id=i, title=t, year=y, genres=tuple(g.split("|")), directors=d, cast=c, n_ratings=n
+            )
+            for i, t, y, g, d, c, n in MOVIES
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
 def lexicon() -> EntityLexicon:
-    return EntityLexicon.from_catalog(make_catalog())
+    # MovieLens-small ends in 2016: "recent" means 2012 or later.
+    return EntityLexicon.from_catalog(make_catalog(), reference_year=2016, aliases=ALIASES)
 
 
-THREE_SHOWN = ParseContext(last_shown=(
-    ShownItem("6", "Heat", 1995),
-    ShownItem("79132", "Inception", 2010),
-    ShownItem("2762", "The Sixth Sense", 1999),
-))
+THREE_SHOWN = ParseContext(
+    last_shown=(
+        ShownItem("6", "Heat", 1995),
+        ShownItem("79132", "Inception", 2010),
+        ShownItem("2762", "The Sixth Sense", 1999),
+    )
+)
 ONE_SHOWN = ParseContext(last_shown=(ShownItem("1221", "The Godfather: Part II", 1974),))
-TWO_SHOWN = ParseContext(last_shown=(ShownItem("1", "Toy Story", 1995),
-                                     ShownItem("6377", "Finding Nemo", 2003)))
+TWO_SHOWN = ParseContext(
+    last_shown=(ShownItem("1", "Toy Story", 1995), ShownItem("6377", "Finding Nemo", 2003))
+)
 NONE = ParseContext()
 W, U = WANTED, UNWANTED
 
-# utterance, context, expected [(type, value, polarity, extra fields)], in start order.
+# fmt: off
+# utterance, context, expected [(type, value, polarity, {other fields})], in start order.
 CASES = [
-    # titles
+    # titles: case, articles, sequels, aliases, typos
     ("the matrix", NONE, [("title", "2571", W, {"item_ids": ("2571",), "text": "the matrix"})]),
     ("Matrix", NONE, [("title", "2571", W, {})]),
     ("I loved The Matrix!", NONE, [("title", "2571", W, {})]),
@@ -153,29 +170,41 @@ CASES = [
     ("star wars 5", NONE, [("title", "1196", W, {})]),
     ("the empire strikes back", NONE, [("title", "1196", W, {})]),
     ("kill bill vol 2", NONE, [("title", "7438", W, {})]),
+    ("Monsters, Inc. is great", NONE, [("title", "4886", W, {"text": "Monsters, Inc"})]),
+    ("la vita e bella", NONE, [("title", "2324", W, {})]),
     ("I want to see inceptoin again", NONE, [("title", "79132", W, {"text": "inceptoin"})]),
     ("something like jurasic park", NONE, [("title", "480", W, {})]),
+    ("the dark knigth", NONE, [("title", "58559", W, {})]),
     ("Se7en", NONE, [("title", "47", W, {})]),
     ("have you seen seven?", NONE, [("title", "47", W, {})]),
     ("schindlers list", NONE, [("title", "527", W, {})]),
     ("one flew over the cuckoos nest", NONE, [("title", "1193", W, {})]),
-    ("the two towers", NONE, [("title", "5952", W, {})]),
-    ("psycho (1998)", NONE, [("title", "2389", W, {"item_ids": ("2389",), "text": "psycho (1998"})]),
+    ("lord of the rings the two towers", NONE, [("title", "5952", W, {})]),
+    ("I loved Psycho (1998)", NONE,
+     [("title", "2389", W, {"item_ids": ("2389",), "text": "Psycho (1998)"})]),
+    ("I loved Psycho", NONE, [("title", "1219", W, {"item_ids": ("1219",)})]),
+    ("I haven't seen No Country for Old Men", NONE, [("title", "55820", W, {})]),
+    # titles that are ordinary words: only with a cue, capitals mid-sentence or quotes
     ("heat", NONE, []),
     ("I loved heat", NONE, [("title", "6", W, {"item_ids": ("6",)})]),
     ("something like Heat but funnier", NONE,
      [("title", "6", W, {}), ("genre", "Comedy", W, {})]),
     ("I liked Her a lot", NONE, [("title", "106920", W, {})]),
+    ("I loved It", NONE, [("title", "2124", W, {})]),
     ('what about "up"?', NONE, [("title", "68954", W, {})]),
+    ("something like Up or Toy Story", NONE, [("title", "68954", W, {}), ("title", "1", W, {})]),
     ("I want something funny with heart", NONE,
+     [("genre", "Comedy", W, {}), ("keyword", "heart", W, {})]),
+    ("I Want Something Funny With Heart", NONE,
      [("genre", "Comedy", W, {}), ("keyword", "heart", W, {})]),
     ("what is it about", NONE, []),
     ("pick me up something big", NONE, []),
+    ("I've seen it 3 times", NONE, []),
+    ("I liked big movies", NONE, []),
     ("a scary movie please", NONE, [("genre", "Horror", W, {})]),
     ("I watched Scary Movie yesterday", NONE, [("title", "3785", W, {})]),
     ("is there a drama from 1994", NONE,
      [("genre", "Drama", W, {}), ("year", "1994-1994", W, {"year_min": 1994, "year_max": 1994})]),
-    ("I haven't seen No Country for Old Men", NONE, [("title", "55820", W, {})]),
     # people
     ("no more Nolan", NONE,
      [("person", "Christopher Nolan", U, {"role": "director", "text": "Nolan"})]),
@@ -186,15 +215,21 @@ CASES = [
      [("person", "Steven Spielberg", W, {"role": "director"}),
       ("person", "Stanley Kubrick", W, {"role": "director"})]),
     ("starring tom hanks", NONE, [("person", "Tom Hanks", W, {"role": "actor"})]),
+    ("Nolan's films", NONE, [("person", "Christopher Nolan", W, {"role": "director"})]),
     # genres
     ("not a romance", NONE, [("genre", "Romance", U, {})]),
     ("anything but horror", NONE, [("genre", "Horror", U, {})]),
     ("no horror or thrillers", NONE, [("genre", "Horror", U, {}), ("genre", "Thriller", U, {})]),
+    ("no horror, thrillers or gore", NONE,
+     [("genre", "Horror", U, {}), ("genre", "Thriller", U, {}), ("keyword", "gory", U, {})]),
     ("not a romance, a comedy", NONE, [("genre", "Romance", U, {}), ("genre", "Comedy", W, {})]),
     ("not a romance but a comedy", NONE,
      [("genre", "Romance", U, {}), ("genre", "Comedy", W, {})]),
     ("I don't mind horror", NONE, [("genre", "Horror", W, {})]),
     ("I don't like horror", NONE, [("genre", "Horror", U, {})]),
+    ("it doesn't have to be action", NONE, [("genre", "Action", W, {})]),
+    ("I can't decide between comedy and drama", NONE,
+     [("genre", "Comedy", W, {}), ("genre", "Drama", W, {})]),
     ("a rom-com", NONE, [("genre", "Comedy", W, {}), ("genre", "Romance", W, {})]),
     ("sci fi or animated", NONE, [("genre", "Sci-Fi", W, {}), ("genre", "Animation", W, {})]),
     ("more action please", NONE, [("genre", "Action", W, {})]),
@@ -211,15 +246,25 @@ CASES = [
     ("before 2000", NONE, [("year", "-1999", W, {"year_min": None, "year_max": 1999})]),
     ("after 2010", NONE, [("year", "2011-", W, {"year_min": 2011})]),
     ("since 2010", NONE, [("year", "2010-", W, {"year_min": 2010})]),
+    ("2010 onwards", NONE, [("year", "2010-", W, {})]),
     ("between 1990 and 1995", NONE, [("year", "1990-1995", W, {})]),
+    ("from 1990 to 1995", NONE, [("year", "1990-1995", W, {})]),
+    ("1990-1995", NONE, [("year", "1990-1995", W, {})]),
     ("late 70s", NONE, [("year", "1976-1979", W, {})]),
-    ("something recent", NONE, [("year", "2010-", W, {"year_min": 2010, "year_max": None})]),
+    ("around 1995", NONE, [("year", "1993-1997", W, {})]),
+    ("something recent", NONE, [("year", "2012-", W, {"year_min": 2012, "year_max": None})]),
+    ("new movies", NONE, [("year", "2012-", W, {})]),
+    ("something new", NONE, []),
+    ("from the last 10 years", NONE, [("year", "2007-", W, {})]),
     ("an old classic", NONE, [("year", "-1979", W, {}), ("year", "-1979", W, {})]),
+    ("old school", NONE, [("year", "-1979", W, {})]),
     ("older", THREE_SHOWN, [("year", "-1994", W, {"year_max": 1994})]),
     ("newer", THREE_SHOWN, [("year", "2011-", W, {"year_min": 2011})]),
     ("older", NONE, [("year", "-1999", W, {})]),
+    ("newer", NONE, [("year", "2010-", W, {})]),
     ("not too old", NONE, [("year", "-1979", U, {})]),
     ("I'm 30 years old", NONE, []),
+    ("it never gets old", NONE, []),
     # keywords
     ("less violent", NONE, [("keyword", "violent", U, {})]),
     ("a movie about time travel", NONE, [("keyword", "time travel", W, {})]),
@@ -228,8 +273,10 @@ CASES = [
     ("not too long", NONE, [("keyword", "long", U, {})]),
     ("dark and sad", NONE, [("keyword", "dark", W, {}), ("keyword", "sad", W, {})]),
     ("how long is it", NONE, []),
-    # references
+    ("a space movie", NONE, [("keyword", "space", W, {})]),
+    # references to the last shown list
     ("the second one", THREE_SHOWN, [("reference", "2", W, {"item_ids": ("79132",)})]),
+    ("the 2nd", THREE_SHOWN, [("reference", "2", W, {"item_ids": ("79132",)})]),
     ("the first two", THREE_SHOWN, [("reference", "1,2", W, {"item_ids": ("6", "79132")})]),
     ("that one", THREE_SHOWN, [("reference", "1", W, {"item_ids": ("6",), "confidence": 0.5})]),
     ("that one", ONE_SHOWN, [("reference", "1", W, {"item_ids": ("1221",)})]),
@@ -244,10 +291,12 @@ CASES = [
     ("none of them", THREE_SHOWN,
      [("reference", "all", U, {"item_ids": ("6", "79132", "2762")})]),
     ("seen it", ONE_SHOWN, [("reference", "1", W, {"item_ids": ("1221",)})]),
+    ("more like that", ONE_SHOWN, [("reference", "1", W, {"item_ids": ("1221",)})]),
     ("I've seen heat", THREE_SHOWN, [("title", "6", W, {"item_ids": ("6",)})]),
     ("the godfather one", ONE_SHOWN, [("title", "1221", W, {"item_ids": ("1221",)})]),
     ("the fifth one", THREE_SHOWN, [("reference", "5", W, {"item_ids": ()})]),
-    # mixed
+    ("the first time I saw it", NONE, []),
+    # several at once, and where negation stops
     ("no horror from the 80s, something with Tom Hanks", NONE,
      [("genre", "Horror", U, {}), ("year", "1980-1989", U, {}),
       ("person", "Tom Hanks", W, {"role": "actor"})]),
@@ -255,7 +304,10 @@ CASES = [
      [("person", "Christopher Nolan", W, {}), ("keyword", "long", U, {})]),
     ("a thriller instead of a drama", NONE,
      [("genre", "Thriller", W, {}), ("genre", "Drama", U, {})]),
+    ("I didn't like the first two, how about star wars or alien", THREE_SHOWN,
+     [("reference", "1,2", U, {}), ("title", "260", W, {}), ("keyword", "aliens", W, {})]),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize(("text", "context", "expected"), CASES, ids=[c[0] for c in CASES])
@@ -270,17 +322,29 @@ def test_entity_table(lexicon, text, context, expected):
 
 def test_offsets_point_into_the_utterance(lexicon):
     text = "Not a romance, maybe Léon or something from the '90s by Kubrick"
-    for entity in extract_entities(text, lexicon):
-        assert text[entity.start:entity.end] == entity.text
-    assert [e.type for e in extract_entities(text, lexicon)] == ["genre", "title", "year", "person"]
+    entities = extract_entities(text, lexicon)
+    assert [e.type for e in entities] == ["genre", "title", "year", "person"]
+    for entity in entities:
+        assert text[entity.start : entity.end] == entity.text
 
 
 def test_without_a_shown_list_no_reference_resolves_to_items(lexicon):
-    for text in ("the second one", "that one", "the first two", "both", "all of them", "it",
-                 "#2", "the last one"):
+    for text in (
+        "the second one",
+        "that one",
+        "the first two",
+        "both",
+        "all of them",
+        "it",
+        "#2",
+        "the last one",
+        "none of them",
+    ):
         for entity in extract_entities(text, lexicon, ParseContext()):
             assert entity.type == "reference" and entity.item_ids == (), entity
-    # pronouns are not references at all without a list
+    # ordinals are kept (the policy can say nothing was shown yet); pronouns are not references
+    [ordinal] = extract_entities("the second one", lexicon)
+    assert (ordinal.value, ordinal.item_ids) == ("2", ())
     assert extract_entities("that one", lexicon) == []
     assert extract_entities("both", lexicon) == []
 
@@ -300,11 +364,21 @@ def test_a_shown_title_wins_over_a_more_popular_namesake(lexicon):
     assert entity.item_ids == ("4432",)
 
 
+def test_recent_follows_the_reference_year():
+    lexicon = EntityLexicon.from_catalog(make_catalog())  # newest fixture film: 2014
+    [entity] = extract_entities("something recent", lexicon)
+    assert (entity.year_min, entity.year_max) == (2010, None)
+
+
 def test_entities_never_overlap_and_are_sorted(lexicon):
     text = "no more star wars or nolan, something like the godfather part 2 from the 70s"
     entities = extract_entities(text, lexicon)
     spans = sorted({(e.start, e.end) for e in entities})
     assert [e.start for e in entities] == sorted(e.start for e in entities)
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
     assert [(e.type, e.polarity) for e in entities] == [
-        ("title", UNWANTED), ("person", UNWANTED), ("title", WANTED), ("year", WANTED)]
+        ("title", UNWANTED),
+        ("person", UNWANTED),
+        ("title", WANTED),
+        ("year", WANTED),
+    ]

@@ -54,7 +54,7 @@ def test_reason_names_what_drove_the_score():
     reason = reason_for(ITEMS[0], {"history": 0.5, "interest": 0.2, "popularity": 0.01},
                         Constraints(genres_wanted={"Crime"}, year_min=1990, year_max=1999),
                         history_anchor="Ronin", similar_anchor=None)
-    assert reason == ("a crime from 1995; people who liked Ronin also liked it; "
+    assert reason == ("a crime film from 1995; people who liked Ronin also liked it; "
                       "close to what you described")
 
 

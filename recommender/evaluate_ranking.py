@@ -1,0 +1,263 @@
+"""`convrec evaluate ranking`: leave-one-out by time, FULL ranking, every baseline and convrec's
+ranker in the same run.
+
+Protocol (see `splits.py`, `full_ranking.py`): each user with ≥ 3 interactions holds out the last
+item (test) and the one before it (validation); models rank ALL items with the user's training
+items removed; HR@10 and NDCG@10 on the test items.
+
+Order of work, each step leak-free:
+1. valid stage: fit popularity, ItemKNN, EASE, SASRec (and content-only) on histories without the
+   last two items; tune ItemKNN k / EASE λ / SASRec epochs on the validation items;
+2. train convrec's ranker (MMoE over the base models' candidates and features,
+   `ranking_features.py`) on the validation items of most validation-stage users, early-stopped
+   on the others' validation items;
+3. test stage: refit every base model on histories without the last item, with step 1's choices;
+4. score the test items with every base model and with convrec's ranker over the test-stage
+   candidates; write JSON + a PNG bar plot.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from recommender.base_models import BaseModels, BaseSettings
+from recommender.datasets import Interactions
+from recommender.full_ranking import evaluate_scorer, summary
+from recommender.metrics import ndcg_at_k, ndcg_per_query
+from recommender.mmoe import MMoE, MMoEConfig, TrainConfig, mix_scores, predict, save_checkpoint
+from recommender.mmoe import train_mmoe
+from recommender.ranking_features import (
+    CandidateLists,
+    candidate_lists,
+    labels_for,
+    ranks_in_lists,
+    task_data,
+    text_pca,
+)
+from recommender.sasrec import SASRecConfig
+from recommender.splits import leave_one_out
+
+BASELINES = ("popularity", "itemknn", "ease", "sasrec")
+DEFAULT_TASK_WEIGHTS = {"interact": 1.0, "like": 0.2, "accept": 1.0}
+
+
+@dataclass(frozen=True)
+class RankingSettings:
+    base: BaseSettings = BaseSettings()
+    per_model: int = 50  # candidates from each base model's top list
+    text_dims: int = 16  # PCA components of the item text vector
+    mmoe: MMoEConfig = MMoEConfig(n_dense=0, n_items=0)  # n_dense / n_items filled at run time
+    train: TrainConfig = TrainConfig(epochs=40, batch_size=4096, learning_rate=2e-3,
+                                     patience=5, listwise_tasks=("interact",))
+    ranker_users: int = 6000  # validation-stage users (seeded sample) the ranker learns from
+    early_stop_share: float = 0.15  # of those, held out for early stopping
+    batch_users: int = 256  # users per candidate batch
+    task_weights: dict = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
+
+
+SASREC = SASRecConfig(batch_size=32, learning_rate=2e-3, epochs=40, patience=3)
+DATASET_SETTINGS = {
+    "movielens-small": RankingSettings(base=BaseSettings(sasrec=SASREC)),
+    "ml-100k": RankingSettings(base=BaseSettings(sasrec=SASREC)),
+    # 340k ISBNs: EASE's item × item inverse and SASRec's full softmax only over the ISBNs with
+    # ≥ 20 training interactions (7.5k items, a third of the interactions); bigger batches
+    "book-crossing": RankingSettings(
+        base=BaseSettings(min_item_count=20, ease_lambdas=(200.0, 1000.0), tune_users=3000,
+                          sasrec=replace(SASREC, batch_size=256, epochs=20)),
+        ranker_users=4000, batch_users=128),
+}
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def collect(base: BaseModels, users: np.ndarray, settings: RankingSettings,
+            item_text: np.ndarray | None) -> CandidateLists:
+    parts = [candidate_lists(base, users[s:s + settings.batch_users], settings.per_model,
+                             item_text)
+             for s in range(0, len(users), settings.batch_users)]
+    return CandidateLists(np.concatenate([p.users for p in parts]),
+                          np.concatenate([p.items for p in parts]),
+                          np.concatenate([p.dense for p in parts]), parts[0].feature_names)
+
+
+def stage_labels(stage) -> tuple[dict, dict]:
+    """{user: held-out item}, {user: 1.0/0.0 liked} (explicit ratings only)."""
+    data = stage.data
+    target_of = dict(zip(stage.users.tolist(), stage.targets.tolist()))
+    liked = data.liked()[stage.target_rows]
+    explicit = data.explicit[stage.target_rows]
+    liked_of = {int(u): float(v) for u, v, e in zip(stage.users, liked, explicit) if e}
+    return target_of, liked_of
+
+
+def train_ranker(base: BaseModels, settings: RankingSettings, item_text, checkpoint_dir: Path,
+                 log, progress: bool) -> tuple[MMoE, dict]:
+    stage = base.stage
+    rng = np.random.default_rng(settings.base.seed)
+    chosen = rng.permutation(stage.users)[:settings.ranker_users]  # [r]
+    n_stop = max(1, int(len(chosen) * settings.early_stop_share))
+    stop_users, train_users = np.sort(chosen[:n_stop]), np.sort(chosen[n_stop:])
+    target_of, liked_of = stage_labels(stage)
+    train_lists = collect(base, train_users, settings, item_text)
+    stop_lists = collect(base, stop_users, settings, item_text)
+    train = task_data(train_lists, *labels_for(train_lists, target_of, liked_of,
+                                                settings.mmoe.tasks))
+    stop = task_data(stop_lists, *labels_for(stop_lists, target_of, liked_of,
+                                             settings.mmoe.tasks))
+    in_lists = float(train.labels[:, settings.mmoe.tasks.index("interact")].sum()) / len(
+        train_users)
+    log(f"ranker: {len(train_users)} training lists ({len(train_lists.items):,} rows, "
+        f"{len(train_lists.feature_names)} features, validation item among the candidates for "
+        f"{100 * in_lists:.1f} %), {len(stop_users)} early-stopping lists")
+    model = MMoE(replace(settings.mmoe, n_dense=train.dense.shape[1],
+                         n_items=stage.data.n_items))
+
+    def validate(model: MMoE) -> float:
+        probabilities = predict(model, stop.dense, stop.item_ids)
+        scores = mix_scores(probabilities, settings.task_weights, model.trained_tasks)
+        _, ranks = ranks_in_lists(stop_lists, scores, target_of, stage.data.n_items)
+        return ndcg_at_k(ranks, 10)
+
+    history = train_mmoe(model, train, None, settings.train, validate=validate, log=log,
+                         progress=progress)
+    save_checkpoint(checkpoint_dir / "convrec-ranker.pt", model,
+                    {"features": train_lists.feature_names, "history": history})
+    info = {"training_lists": len(train_users), "early_stopping_lists": len(stop_users),
+            "features": len(train_lists.feature_names), "epochs": len(history),
+            "best_valid_ndcg@10": round(max(h["valid_metric"] for h in history), 4),
+            "validation_item_in_candidates": round(in_lists, 4)}
+    return model, info
+
+
+def score_ranker(model: MMoE, base: BaseModels, settings: RankingSettings, item_text
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """(users, ranks by the mixed score, ranks by the interact head alone, candidate recall)."""
+    stage = base.stage
+    target_of, _ = stage_labels(stage)
+    users_all, ranks_all, interact_all, found = [], [], [], 0
+    for start in range(0, len(stage.users), settings.batch_users):
+        lists = candidate_lists(base, stage.users[start:start + settings.batch_users],
+                                settings.per_model, item_text)
+        probabilities = predict(model, torch.from_numpy(lists.dense),
+                                torch.from_numpy(lists.items + 1))
+        mixed = mix_scores(probabilities, settings.task_weights, model.trained_tasks)
+        users, ranks = ranks_in_lists(lists, mixed, target_of, stage.data.n_items)
+        _, interact_ranks = ranks_in_lists(lists, probabilities["interact"], target_of,
+                                           stage.data.n_items)
+        found += int((ranks < stage.data.n_items).sum())
+        users_all.append(users), ranks_all.append(ranks), interact_all.append(interact_ranks)
+    return (np.concatenate(users_all), np.concatenate(ranks_all), np.concatenate(interact_all),
+            found / max(len(stage.users), 1))
+
+
+def paired_difference(a: np.ndarray, b: np.ndarray) -> dict:
+    """Mean NDCG@10 difference a − b over the same users, with its standard error."""
+    diff = ndcg_per_query(a, 10) - ndcg_per_query(b, 10)  # [m]
+    return {"mean": round(float(diff.mean()), 4),
+            "se": round(float(diff.std(ddof=1) / np.sqrt(len(diff))), 4)}
+
+
+def evaluate_ranking(data: Interactions, settings: RankingSettings, out_dir: Path,
+                     item_vectors: np.ndarray | None = None,
+                     log: Callable[[str], None] = print, progress: bool = True) -> dict:
+    """Run the whole protocol on `data`; write JSON + PNG into `out_dir`; return the result."""
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint_dir = out_dir / "checkpoints"
+    item_text = text_pca(item_vectors, settings.text_dims) if item_vectors is not None else None
+
+    log("valid stage: fitting base models on histories without the last two items")
+    base = BaseModels(leave_one_out(data, "valid"), settings.base, item_vectors=item_vectors,
+                      checkpoint_dir=checkpoint_dir, log=log, progress=progress)
+    tuned, valid_seconds = base.tuned, dict(base.seconds)
+    model, ranker_info = train_ranker(base, settings, item_text, checkpoint_dir, log, progress)
+    del base  # free the valid-stage models before the refit (Book-Crossing memory)
+
+    log("test stage: refitting base models on histories without the last item")
+    base = BaseModels(leave_one_out(data, "test"), settings.base, tuned=tuned,
+                      item_vectors=item_vectors, checkpoint_dir=checkpoint_dir, log=log,
+                      progress=progress)
+    stage, ranks = base.stage, {}
+    for name, scorer in base.scorers().items():
+        ranks[name] = evaluate_scorer(scorer, stage.users, stage.targets, base.train,
+                                      base.batch_size)
+        log(f"{name}: {summary(ranks[name])}")
+    users, convrec_ranks, interact_ranks, recall = score_ranker(model, base, settings, item_text)
+    if not np.array_equal(users, stage.users):
+        raise RuntimeError("candidate lists lost a user")  # would bias the comparison
+    ranks["convrec"] = convrec_ranks
+    log(f"convrec: {summary(convrec_ranks)}")
+
+    best = max(BASELINES, key=lambda n: summary(ranks[n])["ndcg@10"])
+    result = {
+        "dataset": data.name, "n_users": int(data.n_users), "n_items": int(data.n_items),
+        "models": {name: summary(ranks[name]) for name in ("convrec",) + BASELINES},
+        "other_models": ({"content": summary(ranks["content"])} if "content" in ranks else {}),
+        "convrec_interact_head_only": summary(interact_ranks),
+        "convrec_minus_best_baseline_ndcg@10": {"baseline": best,
+                                                **paired_difference(convrec_ranks, ranks[best])},
+        "n_evaluated_users": int(len(stage.users)), "n_interactions": int(len(data.users)),
+        "protocol": "leave-one-out by time (ordering: " + data.ordering + "), full ranking over "
+                    "all items, seen items removed, ties against the target",
+        "tuned": {"itemknn_k": tuned.itemknn_k, "ease_lambda": tuned.ease_lambda,
+                  "sasrec_epochs": tuned.sasrec_epochs, "valid_ndcg@10": tuned.valid_ndcg},
+        "restricted_item_set": restricted_items(base, settings),
+        "ranker": {**ranker_info, "test_item_in_candidates": round(recall, 4),
+                   "candidates_per_model": settings.per_model,
+                   "task_weights": settings.task_weights,
+                   "trained_tasks": list(model.trained_tasks)},
+        "fit_seconds": {"valid": valid_seconds, "test": base.seconds},
+        "notes": data.notes, "sources": data.sources,
+        "seconds": round(time.perf_counter() - started, 1), "peak_rss_mb": peak_rss_mb(),
+        "torch_threads": torch.get_num_threads(),
+    }
+    write_report(result, out_dir)
+    return result
+
+
+def restricted_items(base: BaseModels, settings: RankingSettings) -> dict:
+    """EASE / SASRec item sets when they do not cover the catalog, with what that rules out."""
+    kept = len(base.ease.item_set)
+    if kept == base.stage.data.n_items or settings.base.min_item_count <= 1:
+        return {}
+    in_set = np.isin(base.stage.targets, base.ease.item_set)
+    share = float(base.train[:, base.ease.item_set].sum() / max(base.train.sum(), 1))
+    return {"models": ["ease", "sasrec"], "min_item_count": settings.base.min_item_count,
+            "items_kept": kept, "interactions_share": round(share, 4),
+            "test_targets_reachable": round(float(in_set.mean()), 4)}
+
+
+def write_report(result: dict, out_dir: Path) -> None:
+    """`ranking-<dataset>.json` and `ranking-<dataset>.png` (HR@10 and NDCG@10 per model)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    stem = out_dir / f"ranking-{result['dataset']}"
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    models = {**result["models"], **result["other_models"]}
+    names = list(models)
+    x = np.arange(len(names))
+    figure, axis = plt.subplots(figsize=(8, 4))
+    for offset, metric in ((-0.2, "hr@10"), (0.2, "ndcg@10")):
+        values = [models[n][metric] for n in names]
+        bars = axis.bar(x + offset, values, 0.4, label=metric.upper().replace("@", "@"))
+        axis.bar_label(bars, fmt="%.3f", fontsize=7)
+    axis.set_xticks(x, names)
+    axis.set_title(f"{result['dataset']}: leave-one-out, full ranking over "
+                   f"{result['n_items']:,} items ({result['n_evaluated_users']:,} users)")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(stem.with_suffix(".png"), dpi=120)
+    plt.close(figure)
