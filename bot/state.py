@@ -180,6 +180,9 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
             elif entity.type == "keyword":
                 (c.keywords_wanted if wanted else c.keywords_unwanted).add(entity.value)
                 (c.keywords_unwanted if wanted else c.keywords_wanted).discard(entity.value)
+                vector = parse.keyword_vectors.get(entity.value)
+                if vector is not None:  # "less violent": away from what "violent" means
+                    signals.append(Signal("attribute", vector, 1.0 if wanted else -1.0))
             elif entity.type == "year":
                 _apply_years(c, entity.year_min, entity.year_max, wanted)
             elif entity.type in ("title", "reference"):
@@ -196,7 +199,8 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
         if has_content(parse.text) and parse.embedding is not None:
             utterance = parse.wanted_embedding if parse.wanted_embedding is not None \
                 else parse.embedding
-            signals.append(Signal("utterance", utterance))
+            if np.any(utterance):  # all-zero: everything said was unwanted
+                signals.append(Signal("utterance", utterance))
 
     if targets:
         state.focus_item = targets[0]

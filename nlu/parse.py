@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+
+import numpy as np
 from dataclasses import dataclass
 
 from nlu.encoder import SentenceEncoder
@@ -77,18 +79,25 @@ class NluPipeline:
             return self._parse_payload(text, *payload)
         entities = extract_entities(text, self.lexicon, context)
         wanted = wanted_text(text, entities)
-        texts = [text] if wanted in ("", text) else [text, wanted]
-        vectors = self.encoder.encode(texts)  # [1 or 2, 384]
+        keywords = list(dict.fromkeys(e.value for e in entities if e.type == "keyword"))
+        # one batch: the utterance, its wanted part (when different), each keyword
+        texts = [text] + ([wanted] if wanted not in ("", text) else []) + keywords
+        vectors = self.encoder.encode(texts)  # [len(texts), 384]
         delexicalized = delexicalize(text, [(e.start, e.end, e.type) for e in entities])
         intent, confidence, ranking = self.classifier.predict(vectors[0], delexicalized)
+        if wanted == "":  # everything said was unwanted ("not a romance"): no pull toward it
+            wanted_embedding = np.zeros_like(vectors[0])
+        else:
+            wanted_embedding = vectors[1] if wanted != text else None
         return Parse(
             text=text,
             intent=intent,
             confidence=confidence,
             entities=entities,
             embedding=vectors[0],
-            wanted_embedding=vectors[1] if len(vectors) > 1 else None,
+            wanted_embedding=wanted_embedding,
             intent_ranking=ranking,
+            keyword_vectors=dict(zip(keywords, vectors[len(texts) - len(keywords):])),
         )
 
     def _parse_payload(self, text: str, intent: str, slots: dict) -> Parse:

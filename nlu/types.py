@@ -88,6 +88,7 @@ class Parse:
     wanted_embedding: np.ndarray | None = None
     intent_ranking: list[tuple[str, float]] = field(default_factory=list)
     slots: dict = field(default_factory=dict)  # payload fields ("rating": 4.5), for the policy
+    keyword_vectors: dict = field(default_factory=dict)  # keyword value → [384] embedding
 
     def to_json(self) -> dict:
         return {

@@ -61,9 +61,15 @@ class Recommendation:
 
 
 def keyword_pattern(keyword: str) -> re.Pattern:
-    """Match a keyword and its simple inflections: "zombies" → zombie, zombies; "violent" → violence."""
-    words = [w[:max(4, len(w) - 2)] if len(w) > 5 else w for w in keyword.lower().split()]
-    return re.compile(r"\b" + r"\w*\s+".join(re.escape(w) for w in words) + r"\w*")
+    """A keyword and its simple inflections: "zombies" → zombie(s); "violent" → violence; short
+    words only take plain suffixes, so "sad" never matches "Saddles"."""
+    parts = []
+    for word in keyword.lower().split():
+        if len(word) > 5:
+            parts.append(re.escape(word[:len(word) - 2]) + r"\w*")
+        else:
+            parts.append(re.escape(word.rstrip("s")) + r"(?:s|es|ness|ly)?\b")
+    return re.compile(r"\b" + r"[\s-]+".join(parts))
 
 
 class Recommender:

@@ -48,6 +48,8 @@ def test_keyword_pattern_matches_inflections():
     assert keyword_pattern("zombies").search("a zombie outbreak")
     assert keyword_pattern("time travel").search("they time-travel? no: time travelling")
     assert not keyword_pattern("space").search("a spacious flat")  # short words match whole
+    assert not keyword_pattern("sad").search("blazing saddles")
+    assert keyword_pattern("sad").search("a sad story; sadness")
 
 
 def test_reason_names_what_drove_the_score():
