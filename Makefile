@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: chat test install data train lint bench clean rasa rasa-lock rasa-train rasa-test bench-rasa
+.PHONY: chat test install data train lint bench clean serve bench-load bench-voice rasa rasa-lock rasa-train rasa-test bench-rasa
 
 chat: train                       ## set up whatever is missing, then chat
 	$(BIN)/convrec chat $(ARGS)
@@ -31,6 +31,15 @@ lint: install
 
 bench: train
 	$(BIN)/python bench/turn_latency.py
+
+serve: train                      ## serve HTTP: REST, Rasa webhook, socket.io, widget, voice, Alexa
+	$(BIN)/convrec serve $(ARGS)
+
+bench-load: train                 ## 32 concurrent chatting sessions against `convrec serve`
+	$(BIN)/python bench/load.py $(ARGS)
+
+bench-voice: train                ## word error rate of the offline recogniser (espeak-ng speech)
+	$(BIN)/python bench/voice_wer.py $(ARGS)
 
 clean:                            ## remove built artifacts (not sessions)
 	rm -rf data/build

@@ -16,10 +16,12 @@ reads the text itself for what a Rasa domain does not model: entities with a pol
 romance"), references to the shown list ("the second one") and the utterance embedding that
 moves the session's interest vector. Button payloads (an `item` entity) go to convrec as payloads.
 
-The Agent (sentence encoder, catalog, item vectors) loads on the first action, not at import: the
-action server imports this module in its manager process before Sanic starts its workers, and
-loading a transformers model there breaks the start ("Start method 'spawn' was requested, but
-'fork' was already set"). $CONVREC_CONFIG selects the config file, as everywhere in convrec.
+The Agent (sentence encoder, catalog, item vectors) loads on the first action, in the Sanic
+worker that runs it, not at import: rasa-sdk also imports this module in Sanic's manager process,
+which never runs an action (an agent loaded there holds ~650 MB for nothing, measured), and a
+transformers model loaded before Sanic starts its workers has been reported to break the start
+("Start method 'spawn' was requested, but 'fork' was already set"; not reproduced here with
+rasa-sdk 3.21.1). $CONVREC_CONFIG selects the config file, as everywhere in convrec.
 """
 
 from __future__ import annotations
@@ -52,10 +54,16 @@ def get_agent():
     global _agent
     with _agent_lock:
         if _agent is None:
-            from bot.agent import Agent
+            import torch
 
+            from bot.agent import Agent
+            from bot.config import load_config
+
+            config = load_config()
+            # as `convrec serve`: one torch thread per process, turns run in parallel threads
+            torch.set_num_threads(config.server.torch_threads or 1)
             logger.info("Loading convrec's agent (catalog, item vectors, NLU) ...")
-            _agent = Agent.load(log=logger.info)
+            _agent = Agent.load(config, log=logger.info)
     return _agent
 
 
@@ -86,10 +94,11 @@ def item_ids(tracker: Tracker) -> list[str]:
 
 
 def user_id(tracker: Tracker) -> str | None:
-    """A MovieLens user id for behavior history: the `user_id` slot, else the message metadata."""
+    """A MovieLens user id for behavior history: the `user_id` slot, else the message's metadata
+    `{"user": 15}` (as `convrec serve`'s REST webhook reads it)."""
     value = tracker.get_slot("user_id")
     if value is None:
-        value = (tracker.latest_message.get("metadata") or {}).get("user_id")
+        value = (tracker.latest_message.get("metadata") or {}).get("user")
     return None if value is None else str(value)
 
 
@@ -99,6 +108,8 @@ def _item_payload(intent: str, items: list[str]) -> str:
 
 def recommend_turn(intent: str, text: str) -> Turn:
     intent = intent if intent in RECOMMEND_INTENTS else "request_recommendation"
+    if not text:  # a rule or a follow-up action ran it without a message
+        return Turn(payload(intent))
     if text.startswith("/"):  # a button: forward a payload convrec knows, else the bare intent
         from nlu.parse import PayloadError, parse_payload
 

@@ -1,7 +1,9 @@
 """Building a ready Agent from config.yml: load what is built, build what is missing.
 
 Order: catalog and ratings (`data build`, needs the package index once) → item vectors (encoded
-once, cached) → intent classifier (trained from data/nlu.yml when absent or stale) → agent.
+once, cached) → the ranker config.yml names (`mmoe` loads the model `convrec train` wrote, and
+falls back to `linear` with a log line when it is missing) → intent classifier (trained from
+data/nlu.yml when absent or stale) → agent.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from nlu.train import is_current, train_intents
 from recommender import item_vectors
 from recommender.catalog import Catalog
 from recommender.history import BehaviorHistory
+from recommender.mmoe_ranker import load_ranker
 from recommender.recommend import Recommender
 
 Log = Callable[[str], None]
@@ -50,7 +53,8 @@ def make_store(config: Config):
 
         return RedisSessionStore(config.stores.sessions, lock_ttl_s=config.stores.lock_ttl_s,
                                  lock_wait_s=config.stores.lock_wait_s)
-    return SessionStore(config.path("state") / "sessions.sqlite")
+    return SessionStore(config.path("state") / "sessions.sqlite",
+                        lock_wait_s=config.stores.lock_wait_s)
 
 
 def assemble_agent(config: Config, log: Log, wrap_encoder: Callable | None = None):
@@ -63,8 +67,10 @@ def assemble_agent(config: Config, log: Log, wrap_encoder: Callable | None = Non
     vectors = item_vectors.load_or_build(
         catalog, config.catalog_dir, lambda texts: encoder.encode(texts, progress=True), log=log)
     history = BehaviorHistory.load(config.catalog_dir, catalog)
-    recommender = Recommender(catalog, vectors, history,
-                              config.recommender)
+    ranker = load_ranker(config.recommender.ranker, config.models_dir, vectors,
+                         config.recommender.weights, config.recommender.task_weights, log,
+                         catalog.years)
+    recommender = Recommender(catalog, vectors, history, config.recommender, ranker=ranker)
     utterance_encoder = wrap_encoder(encoder) if wrap_encoder else encoder
     nlu = NluPipeline(utterance_encoder, EntityLexicon.from_catalog(catalog),
                       ensure_intent_model(config, encoder, log))

@@ -48,7 +48,7 @@ class PolicyConfig:
 class StoresConfig:
     sessions: str = "sqlite"  # "sqlite" (paths.state) or "redis://HOST:PORT/DB"
     lock_ttl_s: float = 30.0  # redis: a turn's hold on its session lock; a dead worker's expires
-    lock_wait_s: float = 10.0  # redis: how long a turn waits for its session's lock, then 503
+    lock_wait_s: float = 10.0  # how long a turn waits for its session's lock, then 503
 
     @property
     def is_redis(self) -> bool:
@@ -62,7 +62,7 @@ class ServerConfig:
     workers: int = 1  # processes; more than one needs stores.sessions: redis://...
     threads: int = 32  # turns in flight per process (their utterances are encoded together)
     batch_max: int = 16  # utterances per encoder forward pass
-    torch_threads: int = 0  # per process; 0 = cores / workers
+    torch_threads: int = 0  # per process; 0 = 1 (turns run in parallel, not inside one)
     max_body_bytes: int = 2_000_000  # larger requests get 413 (voice uploads are the big ones)
     cors_origins: tuple[str, ...] = ()  # pages on other origins allowed to embed the widget
     admin_token_env: str = "CONVREC_ADMIN_TOKEN"  # /admin/* needs "Bearer <that variable>"
@@ -129,6 +129,30 @@ KNOWN_WEIGHTS = {
 }
 PIPELINE_COMPONENTS = {"SentenceEncoder": EncoderConfig, "EntityExtractor": None,
                        "IntentClassifier": IntentConfig}
+
+
+RANKERS = ("linear", "mmoe")  # recommender/ranker.py, recommender/mmoe_ranker.py
+TASKS = ("accept", "like", "interact")  # heads of the multi-task ranker
+
+
+def _check_ranker_settings(recommender: RecommenderConfig) -> None:
+    """recommender.task_weights: known tasks, numbers >= 0, one > 0; recommender.training: the
+    keys of recommender.ranker_training.RankerTrainingConfig with their types."""
+    from recommender.ranker_training import training_config
+
+    for task, weight in recommender.task_weights.items():
+        if task not in TASKS:
+            raise ConfigError(f"recommender.task_weights.{task}: unknown task "
+                              f"(known: {', '.join(TASKS)})")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+            raise ConfigError(f"recommender.task_weights.{task}: expected a number >= 0, "
+                              f"got {weight!r}")
+    if not any(w > 0 for w in recommender.task_weights.values()):
+        raise ConfigError("recommender.task_weights: at least one task needs a weight > 0")
+    try:
+        training_config(recommender.training)
+    except ValueError as e:
+        raise ConfigError(f"recommender.training.{e}") from e
 
 
 def _build(cls, raw, where: str):
@@ -270,11 +294,12 @@ def load_config(path: Path | str | None = None) -> Config:
     recommender = _build(RecommenderConfig, raw.get("recommender"), "recommender")
     for key in recommender.weights:
         if key not in KNOWN_WEIGHTS:
-            raise ConfigError(
-                f"recommender.weights.{key}: unknown feature (known: {', '.join(sorted(KNOWN_WEIGHTS))})"
-            )
-    if recommender.ranker not in ("linear",):
-        raise ConfigError(f"recommender.ranker: unknown ranker {recommender.ranker!r} (known: linear)")
+            raise ConfigError(f"recommender.weights.{key}: unknown feature "
+                              f"(known: {', '.join(sorted(KNOWN_WEIGHTS))})")
+    if recommender.ranker not in RANKERS:
+        raise ConfigError(f"recommender.ranker: unknown ranker {recommender.ranker!r} "
+                          f"(known: {', '.join(RANKERS)})")
+    _check_ranker_settings(recommender)
     state = _build(InterestParams, raw.get("state"), "state")
     if not 0.0 <= state.decay <= 1.0:
         raise ConfigError(f"state.decay: must be within [0, 1], got {state.decay}")

@@ -47,6 +47,18 @@ def wav_to_pcm16k(data: bytes, max_seconds: float = 30.0) -> bytes:
     return np.clip(np.round(samples), -32768, 32767).astype(np.int16).tobytes()
 
 
+def is_silent(pcm16k: bytes, threshold_dbfs: float = -45.0) -> bool:
+    """True when no 30 ms frame of the recording is louder than threshold_dbfs (RMS): the
+    recogniser would only hallucinate words into it."""
+    samples = np.frombuffer(pcm16k, dtype=np.int16).astype(np.float32)
+    frame = 480  # 30 ms
+    n = len(samples) // frame
+    if n == 0:
+        return True
+    rms = np.sqrt((samples[: n * frame].reshape(n, frame) ** 2).mean(axis=1))  # [n]
+    return bool(20 * np.log10(rms.max() / 32768 + 1e-12) < threshold_dbfs)
+
+
 class Recognizer:
     """pocketsphinx with the default US English acoustic model and the given language model.
 

@@ -68,8 +68,9 @@ class SessionStore:
 
     shared = False
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, lock_wait_s: float = 30.0):
         self.path = Path(path)
+        self.lock_wait_s = lock_wait_s
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connection().executescript(SCHEMA)
@@ -84,8 +85,12 @@ class SessionStore:
         """Hold the session's lock for one turn (threads of this process)."""
         with self._locks_guard:
             lock = self._locks.setdefault(session_id, threading.Lock())
-        with lock:
+        if not lock.acquire(timeout=self.lock_wait_s):
+            raise SessionBusy(f"session {session_id!r} is busy with another message; retry")
+        try:
             yield
+        finally:
+            lock.release()
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)

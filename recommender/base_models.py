@@ -69,6 +69,7 @@ class BaseModels:
         self.stage, self.settings, self.log = stage, settings, log
         self.item_vectors = item_vectors  # [I, d] unit rows or None
         self.train = stage.train_matrix()  # [U, I] binary, also the seen items
+        self.item_users = self.train.T.tocsr()  # [I, U]
         self.sequences = stage.sequences()
         self.batch_size = batch_size_for(stage.data.n_items)
         self.seconds: dict[str, float] = {}

@@ -34,15 +34,24 @@ class Popularity:
 
 
 def top_k_per_row(matrix: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
-    """Keep the k largest entries of each row (ties: lower column first)."""
+    """Keep the k largest entries of each row (ties at the cut: lower column first). Only rows
+    with more than k entries are touched, each with one O(n) partition."""
     matrix = matrix.tocsr()
-    matrix.sort_indices()
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))  # [nnz]
-    order = np.lexsort((matrix.indices, -matrix.data, rows))  # by row, value desc, column
-    position = np.arange(len(order)) - matrix.indptr[rows[order]]  # rank within the row
-    keep = order[position < k]
-    return sparse.csr_matrix((matrix.data[keep], (rows[keep], matrix.indices[keep])),
-                             shape=matrix.shape)
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    keep = np.ones(len(data), dtype=bool)  # [nnz]
+    for row in np.flatnonzero(np.diff(indptr) > k):
+        lo, hi = indptr[row], indptr[row + 1]
+        values = data[lo:hi]  # [n]
+        threshold = np.partition(values, len(values) - k)[len(values) - k]
+        chosen = values > threshold  # [n]
+        ties = np.flatnonzero(values == threshold)  # [t]
+        ties = ties[np.argsort(indices[lo:hi][ties], kind="stable")][:k - int(chosen.sum())]
+        chosen[ties] = True
+        keep[lo:hi] = chosen
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(indptr))  # [nnz]
+    counts = np.bincount(rows[keep], minlength=matrix.shape[0])  # [n_rows]
+    new_indptr = np.concatenate([[0], np.cumsum(counts)]).astype(indptr.dtype)
+    return sparse.csr_matrix((data[keep], indices[keep], new_indptr), shape=matrix.shape)
 
 
 class ItemKNN:
@@ -88,9 +97,9 @@ def ease_weights(train: sparse.csr_matrix, regularization: float) -> np.ndarray:
     else:
         gram = (x.T @ x).toarray() + regularization * np.eye(n_items)  # [I, I]
         inverse = np.linalg.inv(gram)  # [I, I] = P
-    weights = inverse / (-np.diag(inverse))[None, :]  # [I, I]: B_ij = −P_ij / P_jj
-    weights[np.diag_indices(n_items)] = 0.0
-    return weights.astype(np.float32)
+    inverse /= (-np.diag(inverse))[None, :]  # [I, I] in place: B_ij = −P_ij / P_jj
+    inverse[np.diag_indices(n_items)] = 0.0
+    return inverse.astype(np.float32)
 
 
 class EASE:

@@ -27,13 +27,21 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from recommender.base_models import BaseModels, BaseSettings
 from recommender.datasets import Interactions
-from recommender.full_ranking import evaluate_scorer, summary
+from recommender.full_ranking import summary
 from recommender.metrics import ndcg_at_k, ndcg_per_query
-from recommender.mmoe import MMoE, MMoEConfig, TrainConfig, mix_scores, predict, save_checkpoint
-from recommender.mmoe import train_mmoe
+from recommender.mmoe import (
+    MMoE,
+    MMoEConfig,
+    TrainConfig,
+    mix_scores,
+    predict,
+    save_checkpoint,
+    train_mmoe,
+)
 from recommender.ranking_features import (
     CandidateLists,
     candidate_lists,
@@ -63,15 +71,19 @@ class RankingSettings:
     task_weights: dict = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
 
 
-SASREC = SASRecConfig(batch_size=32, learning_rate=2e-3, epochs=40, patience=3)
+# chosen on movielens-small validation NDCG@10 (1 window/user: 0.048; 3 windows: 0.062-0.063)
+SASREC = SASRecConfig(batch_size=64, learning_rate=3e-3, dropout=0.3, windows_per_user=3,
+                      epochs=40, patience=3)
 DATASET_SETTINGS = {
     "movielens-small": RankingSettings(base=BaseSettings(sasrec=SASREC)),
     "ml-100k": RankingSettings(base=BaseSettings(sasrec=SASREC)),
     # 340k ISBNs: EASE's item × item inverse and SASRec's full softmax only over the ISBNs with
-    # ≥ 20 training interactions (7.5k items, a third of the interactions); bigger batches
+    # ≥ 20 training interactions (7.5k items, a third of the interactions); the order within a
+    # user is random there, so SASRec reads 20 items with d = 32 (a 2-core budget)
     "book-crossing": RankingSettings(
         base=BaseSettings(min_item_count=20, ease_lambdas=(200.0, 1000.0), tune_users=3000,
-                          sasrec=replace(SASREC, batch_size=256, epochs=20)),
+                          sasrec=replace(SASREC, batch_size=256, epochs=6, patience=2,
+                                         max_len=20, hidden=32, windows_per_user=1)),
         ranker_users=4000, batch_users=128),
 }
 
@@ -139,25 +151,34 @@ def train_ranker(base: BaseModels, settings: RankingSettings, item_text, checkpo
     return model, info
 
 
-def score_ranker(model: MMoE, base: BaseModels, settings: RankingSettings, item_text
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """(users, ranks by the mixed score, ranks by the interact head alone, candidate recall)."""
+def score_test_stage(model: MMoE, base: BaseModels, settings: RankingSettings, item_text,
+                     progress: bool = True) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
+    """One pass over the test users, each base model scoring every item once: ({model: [m]
+    full-ranking ranks} for every base model and for convrec (mixed score), [m] ranks by the
+    interact head alone, share of test items among the candidates)."""
     stage = base.stage
     target_of, _ = stage_labels(stage)
-    users_all, ranks_all, interact_all, found = [], [], [], 0
-    for start in range(0, len(stage.users), settings.batch_users):
-        lists = candidate_lists(base, stage.users[start:start + settings.batch_users],
-                                settings.per_model, item_text)
+    ranks: dict[str, list[np.ndarray]] = {}
+    interact, found = [], 0
+    bar = tqdm(range(0, len(stage.users), settings.batch_users), desc="test users",
+               leave=False, disable=not progress)
+    for start in bar:
+        users = stage.users[start:start + settings.batch_users]
+        lists = candidate_lists(base, users, settings.per_model, item_text,
+                                stage.targets[start:start + settings.batch_users])
         probabilities = predict(model, torch.from_numpy(lists.dense),
                                 torch.from_numpy(lists.items + 1))
         mixed = mix_scores(probabilities, settings.task_weights, model.trained_tasks)
-        users, ranks = ranks_in_lists(lists, mixed, target_of, stage.data.n_items)
-        _, interact_ranks = ranks_in_lists(lists, probabilities["interact"], target_of,
-                                           stage.data.n_items)
-        found += int((ranks < stage.data.n_items).sum())
-        users_all.append(users), ranks_all.append(ranks), interact_all.append(interact_ranks)
-    return (np.concatenate(users_all), np.concatenate(ranks_all), np.concatenate(interact_all),
-            found / max(len(stage.users), 1))
+        listed, convrec = ranks_in_lists(lists, mixed, target_of, stage.data.n_items)
+        if not np.array_equal(listed, users):
+            raise RuntimeError("candidate lists lost a user")  # would bias the comparison
+        interact.append(ranks_in_lists(lists, probabilities["interact"], target_of,
+                                       stage.data.n_items)[1])
+        found += int((convrec < stage.data.n_items).sum())
+        for name, value in {**lists.model_ranks, "convrec": convrec}.items():
+            ranks.setdefault(name, []).append(value)
+    return ({name: np.concatenate(parts) for name, parts in ranks.items()},
+            np.concatenate(interact), found / max(len(stage.users), 1))
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray) -> dict:
@@ -173,9 +194,12 @@ def evaluate_ranking(data: Interactions, settings: RankingSettings, out_dir: Pat
     """Run the whole protocol on `data`; write JSON + PNG into `out_dir`; return the result."""
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    checkpoint_dir = out_dir / "checkpoints"
+    checkpoint_dir = out_dir / "checkpoints" / data.name
     item_text = text_pca(item_vectors, settings.text_dims) if item_vectors is not None else None
 
+    # Leak-freedom: the valid stage never sees a validation or test item in training; the
+    # ranker learns from validation items only; the test stage never trains on a test item and
+    # reuses every choice made on validation (k, λ, epochs, the ranker's weights) unchanged.
     log("valid stage: fitting base models on histories without the last two items")
     base = BaseModels(leave_one_out(data, "valid"), settings.base, item_vectors=item_vectors,
                       checkpoint_dir=checkpoint_dir, log=log, progress=progress)
@@ -184,19 +208,16 @@ def evaluate_ranking(data: Interactions, settings: RankingSettings, out_dir: Pat
     del base  # free the valid-stage models before the refit (Book-Crossing memory)
 
     log("test stage: refitting base models on histories without the last item")
+    # the ranker is frozen here; test items are only ever scored, never fitted or tuned on
     base = BaseModels(leave_one_out(data, "test"), settings.base, tuned=tuned,
                       item_vectors=item_vectors, checkpoint_dir=checkpoint_dir, log=log,
                       progress=progress)
-    stage, ranks = base.stage, {}
-    for name, scorer in base.scorers().items():
-        ranks[name] = evaluate_scorer(scorer, stage.users, stage.targets, base.train,
-                                      base.batch_size)
-        log(f"{name}: {summary(ranks[name])}")
-    users, convrec_ranks, interact_ranks, recall = score_ranker(model, base, settings, item_text)
-    if not np.array_equal(users, stage.users):
-        raise RuntimeError("candidate lists lost a user")  # would bias the comparison
-    ranks["convrec"] = convrec_ranks
-    log(f"convrec: {summary(convrec_ranks)}")
+    stage = base.stage
+    ranks, interact_ranks, recall = score_test_stage(model, base, settings, item_text,
+                                                       progress)
+    for name, value in ranks.items():
+        log(f"{name}: {summary(value)}")
+    convrec_ranks = ranks["convrec"]
 
     best = max(BASELINES, key=lambda n: summary(ranks[n])["ndcg@10"])
     result = {
@@ -261,3 +282,40 @@ def write_report(result: dict, out_dir: Path) -> None:
     figure.tight_layout()
     figure.savefig(stem.with_suffix(".png"), dpi=120)
     plt.close(figure)
+
+
+def item_texts(data: Interactions) -> list[str]:
+    """What an item is embedded from when the data set has no built catalog: title + genres."""
+    return [f"{title}. {', '.join(genres)}." if genres else title
+            for title, genres in zip(data.item_titles, data.item_genres)]
+
+
+def run(dataset: str, movies_dir: Path, artifacts_dir: Path, out_dir: Path,
+        encode: Callable[[list[str]], np.ndarray] | None = None,
+        task_weights: dict | None = None,
+        log: Callable[[str], None] = print, progress: bool = True) -> dict:
+    """Load `dataset`, get item text vectors (movielens-small: the catalog's cached vectors;
+    ml-100k: titles + genres through the injected `encode`, cached; book-crossing: none, its
+    340k titles would take too long to encode on 2 cores, so the ranker uses id embeddings and
+    the base models only), run the protocol, return the result. `task_weights` mixes the
+    ranker's task heads (config.yml); default DEFAULT_TASK_WEIGHTS."""
+    from recommender.datasets import load_dataset
+    from recommender.item_vectors import cached_text_vectors
+
+    started = time.perf_counter()
+    data = load_dataset(dataset, movies_dir, log=log)
+    vectors = None
+    if dataset == "movielens-small":
+        path = movies_dir / "item_vectors.npy"
+        vectors = np.load(path) if path.exists() else None
+    elif dataset == "ml-100k":
+        vectors = cached_text_vectors(item_texts(data), artifacts_dir / dataset, encode, log)
+    if vectors is None:
+        log(f"{dataset}: no item text vectors; the ranker uses id embeddings, no content model")
+    settings = DATASET_SETTINGS[dataset]
+    if task_weights:
+        settings = replace(settings, task_weights=dict(task_weights))
+    result = evaluate_ranking(data, settings, out_dir, vectors, log, progress)
+    result["seconds"] = round(time.perf_counter() - started, 1)  # loading and encoding included
+    write_report(result, out_dir)
+    return result

@@ -51,4 +51,5 @@ def evaluate_scorer(scorer: Scorer, users: np.ndarray, targets: np.ndarray,
 
 
 def summary(ranks: np.ndarray, k: int = 10) -> dict:
-    return {f"hr@{k}": round(hit_rate_at_k(ranks, k), 4), f"ndcg@{k}": round(ndcg_at_k(ranks, k), 4)}
+    return {f"hr@{k}": round(hit_rate_at_k(ranks, k), 4),
+            f"ndcg@{k}": round(ndcg_at_k(ranks, k), 4)}

@@ -48,3 +48,24 @@ def load_or_build(catalog: Catalog, folder: Path, encode: Encode | None,
     meta_path.write_text(json.dumps({"fingerprint": fingerprint, "n_items": len(catalog),
                                      "dim": int(vectors.shape[1])}))
     return vectors
+
+
+def cached_text_vectors(texts: list[str], folder: Path, encode: Encode | None,
+                        log: Callable[[str], None] = print) -> np.ndarray | None:
+    """[n, d] vectors of `texts`, cached in `folder` under a hash of the texts; None when they
+    are not cached and there is no `encode` (used for benchmark data sets without a catalog)."""
+    folder = Path(folder)
+    fingerprint = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+    vectors_path, meta_path = folder / "item_vectors.npy", folder / "item_vectors.json"
+    if vectors_path.exists() and meta_path.exists():
+        if json.loads(meta_path.read_text()).get("fingerprint") == fingerprint:
+            return np.load(vectors_path)
+    if encode is None:
+        return None
+    log(f"Encoding {len(texts)} item texts (once; cached in {vectors_path}) ...")
+    vectors = encode(texts).astype(np.float32)  # [n, d]
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(vectors_path, vectors)
+    meta_path.write_text(json.dumps({"fingerprint": fingerprint, "n_items": len(texts),
+                                     "dim": int(vectors.shape[1])}))
+    return vectors

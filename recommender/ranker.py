@@ -3,13 +3,17 @@ the same `Ranker` protocol and is chosen by `recommender.ranker` in config.yml."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
 FEATURES = ("interest", "history", "popularity", "quality", "genre_match", "person_match",
             "keyword_match")
+
+# The multi-task ranker's final score: Σ w_t · p_t / Σ w_t over its task heads (config.yml
+# `recommender.task_weights`).
+DEFAULT_TASK_WEIGHTS = {"accept": 1.0, "like": 0.3, "interact": 0.3}
 
 DEFAULT_WEIGHTS = {
     "interest": 1.0, "history": 0.8, "popularity": 0.35, "quality": 0.25, "genre_match": 0.3,
@@ -45,6 +49,8 @@ class RankingContext:
     interest_vector: np.ndarray | None  # [384] or None
     user_id: str | None
     history_rows: np.ndarray  # [n_history] catalog rows of the person's history, oldest first
+    # [n_session] catalog rows the person liked or pointed at in this session, oldest first
+    session_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 class Ranker(Protocol):
@@ -52,8 +58,10 @@ class Ranker(Protocol):
         """[n] scores, higher is better."""
         ...
 
-    def contributions(self, features: CandidateFeatures) -> dict[str, np.ndarray]:
-        """Per-feature share of each score, {feature: [n]}, used to explain the ranking."""
+    def contributions(self, features: CandidateFeatures,
+                      context: RankingContext | None = None) -> dict[str, np.ndarray]:
+        """Per-feature share of each score, {feature: [n]}, used to explain the ranking.
+        Only the parts that raise a score above a typical candidate's may be quoted as reasons."""
         ...
 
 
@@ -65,6 +73,7 @@ class LinearRanker:
     def score(self, features: CandidateFeatures, context: RankingContext) -> np.ndarray:
         return features.matrix() @ self.weights  # [n, F] @ [F] → [n]
 
-    def contributions(self, features: CandidateFeatures) -> dict[str, np.ndarray]:
+    def contributions(self, features: CandidateFeatures,
+                      context: RankingContext | None = None) -> dict[str, np.ndarray]:
         parts = features.matrix() * self.weights  # [n, F]
         return {name: parts[:, i] for i, name in enumerate(FEATURES)}

@@ -19,6 +19,7 @@ from recommender.diversity import mmr
 from recommender.explain import reason_for
 from recommender.history import BehaviorHistory
 from recommender.ranker import (
+    DEFAULT_TASK_WEIGHTS,
     DEFAULT_WEIGHTS,
     FEATURES,
     CandidateFeatures,
@@ -35,6 +36,10 @@ class RecommenderConfig:
     weights: dict = field(default_factory=dict)
     diversity: float = 0.25
     min_ratings_for_quality: int = 10
+    # multi-task ranker (recommender/mmoe_ranker.py): mix of the task heads' probabilities
+    task_weights: dict = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
+    # `convrec train` settings of the multi-task ranker (recommender/ranker_training.py)
+    training: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -45,6 +50,17 @@ class RecommendRequest:
     excluded_items: set[str] = field(default_factory=set)  # rejected, seen, already shown
     user_id: str | None = None  # a user of the behavior history
     k: int = 3
+
+
+@dataclass
+class Candidates:
+    """What the first pass hands the ranker, plus what the reasons need."""
+
+    features: CandidateFeatures  # [c] candidates
+    context: RankingContext
+    history_anchor: np.ndarray  # [n_items] row of the strongest history seed, -1 none
+    positive_rows: np.ndarray  # [p] session items liked / pointed at (the last 10)
+    first_pass: np.ndarray  # [c] the linear first-pass score of each candidate
 
 
 @dataclass
@@ -120,7 +136,13 @@ class Recommender:
         return evidence.astype(np.float32), seeds[similarity.argmax(axis=1)]
 
     # -- the call ----------------------------------------------------------------------------
-    def recommend(self, request: RecommendRequest) -> list[Recommendation]:
+    def candidates(self, request: RecommendRequest,
+                   include_rows: np.ndarray | None = None) -> Candidates | None:
+        """The first pass: every feature on every allowed item, mixed linearly; the best
+        `candidates` of them with what a ranker may know. None when nothing is allowed.
+
+        include_rows: catalog rows added to the candidates when allowed (training examples add
+        the hidden target this way, wherever the first pass put it)."""
         catalog, n = self.catalog, len(self.catalog)
         known_user = request.user_id is not None and self.history.has_user(request.user_id)
         excluded = catalog.rows(request.excluded_items)
@@ -128,7 +150,7 @@ class Recommender:
             excluded = np.concatenate([excluded, self.history.user(request.user_id).item_rows])
         allowed = self.constraint_index.allowed(request.constraints, excluded)  # [n_items]
         if not allowed.any():
-            return []
+            return None
 
         interest = np.zeros(n, dtype=np.float32)
         if request.interest_vector is not None:
@@ -145,21 +167,35 @@ class Recommender:
             history = np.maximum(history, session_evidence)
             history_anchor = np.where(stronger, session_anchor, history_anchor)
 
-        # First pass: every feature on every allowed item, mixed linearly; the ranker then
-        # re-scores the best `candidates` of them.
         allowed_rows = np.flatnonzero(allowed)  # [a]
         all_features = self._features(allowed_rows, interest, history, request.constraints)
         first_pass = all_features.matrix() @ self.first_pass_weights  # [a]
         n_candidates = min(self.config.candidates, len(allowed_rows))
         top = np.argpartition(-first_pass, n_candidates - 1)[:n_candidates]  # [c]
-        features = all_features.take(top)
-        rows = features.rows  # [c]
+        if include_rows is not None and len(include_rows):
+            include_rows = np.asarray(include_rows, dtype=np.int64)
+            position = np.searchsorted(allowed_rows, include_rows)  # allowed_rows is sorted
+            found = position < len(allowed_rows)
+            found[found] = allowed_rows[position[found]] == include_rows[found]
+            top = np.concatenate([top, np.setdiff1d(position[found], top)])  # [c + extra]
         context = RankingContext(request.interest_vector, request.user_id,
                                  self.history.user(request.user_id).item_rows if known_user
-                                 else np.zeros(0, dtype=np.int64))
+                                 else np.zeros(0, dtype=np.int64),
+                                 session_rows=catalog.rows(request.positive_items))
+        return Candidates(all_features.take(top), context, history_anchor, positive_rows,
+                          first_pass[top])
+
+    def recommend(self, request: RecommendRequest) -> list[Recommendation]:
+        catalog = self.catalog
+        found = self.candidates(request)
+        if found is None:
+            return []
+        features, context = found.features, found.context
+        history_anchor, positive_rows = found.history_anchor, found.positive_rows
+        rows = features.rows  # [c]
         scores = self.ranker.score(features, context)  # [c]
         picked = mmr(scores, self.item_vectors[rows], request.k, self.config.diversity)
-        contributions = self.ranker.contributions(features)
+        contributions = self.ranker.contributions(features, context)
 
         positive_vectors = self.item_vectors[positive_rows] if len(positive_rows) else None
         results = []
@@ -176,6 +212,19 @@ class Recommender:
             reason = reason_for(item, parts, request.constraints, history_title, similar_title)
             results.append(Recommendation(item, float(scores[position]), reason, parts))
         return results
+
+    def item_features(self, rows: np.ndarray, interest_vector: np.ndarray | None,
+                      seed_rows: np.ndarray, constraints: Constraints) -> CandidateFeatures:
+        """The first pass's features of given catalog rows (no filtering): interest cosine,
+        ItemKNN evidence from `seed_rows` (what the person liked), popularity, quality and the
+        matches of `constraints`. Used where a caller ranks items of its own (ReDial)."""
+        interest = (self.item_vectors[rows] @ interest_vector if interest_vector is not None
+                    else np.zeros(len(rows), dtype=np.float32))  # [r]
+        full_interest = np.zeros(len(self.catalog), dtype=np.float32)
+        full_interest[rows] = interest
+        evidence, _ = self._seed_evidence(np.asarray(seed_rows, dtype=np.int64))  # [n_items]
+        return self._features(np.asarray(rows, dtype=np.int64), full_interest, evidence,
+                              constraints)
 
     def _features(self, rows: np.ndarray, interest: np.ndarray, history: np.ndarray,
                   constraints: Constraints) -> CandidateFeatures:

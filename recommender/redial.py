@@ -152,15 +152,18 @@ def seeker_labels(conversation: dict) -> dict[str, dict[str, int]]:
     """{ReDial id: {suggested, seen, liked}} from the seeker's questionnaire; 0/1, 2 = unsaid.
 
     The two questionnaires disagree at times; the seeker's own answers win, the recommender's
-    fill the movies the seeker did not answer for.
+    fill what the seeker did not answer (missing, or 2).
     """
     labels: dict[str, dict[str, int]] = {}
     for key in ("respondentQuestions", "initiatorQuestions"):
         answers = conversation.get(key)
         if isinstance(answers, dict):
             for movie, values in answers.items():
-                labels[str(movie)] = {k: int(values.get(k, 2)) for k in
-                                      ("suggested", "seen", "liked")}
+                known = labels.setdefault(str(movie), {"suggested": 2, "seen": 2, "liked": 2})
+                for field in ("suggested", "seen", "liked"):
+                    value = int(values.get(field, 2))
+                    if value != 2:
+                        known[field] = value
     return labels
 
 

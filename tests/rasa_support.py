@@ -144,12 +144,14 @@ def domain() -> dict:
 
 
 def action_call(action: str, sender: str, text: str, intent: str,
-                entities: list[dict] | None = None, slots: dict | None = None) -> dict:
+                entities: list[dict] | None = None, slots: dict | None = None,
+                metadata: dict | None = None) -> dict:
     """The JSON Rasa 3.6 POSTs to the action server's /webhook (RemoteAction's request)."""
     now = time.time()
     parse = {"text": text, "intent": {"name": intent, "confidence": 0.97},
              "intent_ranking": [{"name": intent, "confidence": 0.97}],
-             "entities": entities or [], "message_id": f"m{int(now * 1e6)}", "metadata": {}}
+             "entities": entities or [], "message_id": f"m{int(now * 1e6)}",
+             "metadata": metadata or {}}
     return {
         "next_action": action,
         "sender_id": sender,

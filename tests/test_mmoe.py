@@ -12,12 +12,12 @@ from recommender.mmoe import (
     TaskData,
     TrainConfig,
     binary_task_loss,
+    evaluate_loss,
     listwise_task_loss,
     load_checkpoint,
     mix_scores,
     predict,
     save_checkpoint,
-    evaluate_loss,
     train_mmoe,
 )
 

@@ -30,6 +30,7 @@ def test_turns_keep_rasa_intent_for_text_and_use_payloads_for_buttons():
     assert recommend_turn("request_recommendation", '/request_recommendation{"surprise": true}') \
         == Turn('/request_recommendation{"surprise": true}')
     assert recommend_turn("ask_more", "/more_please") == Turn("/ask_more")
+    assert recommend_turn("refine", "") == Turn("/refine")
     button = '/reject{"item":"318"}'
     assert feedback_turn("reject", button, ["318"]) == Turn(button)
     assert feedback_turn("seen", "seen both", ["1", "2"]) == Turn('/seen{"item":["1","2"]}')
@@ -149,3 +150,13 @@ def test_conversations_are_separate_and_errors_are_answered(action_server):
     status, body = http("POST", action_server["url"] + "/webhook",
                         action_call("action_feedback", "conversation-3", "hello", "greet"))
     assert status == 500 and "action_feedback runs after the intents" in body["error"]
+
+
+def test_a_user_id_in_the_metadata_brings_that_users_history(action_server):
+    text = "recommend me a movie"
+    new_user = run_action(action_server, "action_recommend", "conversation-4", text,
+                          "request_recommendation")
+    assert slots(new_user)["convrec_action"] == "clarify" and items(new_user) == []
+    known = run_action(action_server, "action_recommend", "conversation-5", text,
+                       "request_recommendation", metadata={"user": "15"})
+    assert slots(known)["convrec_action"] == "recommend" and len(items(known)) == 3

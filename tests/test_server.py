@@ -220,7 +220,9 @@ def test_alexa_skill_conversation(http, alexa_chain):
     assert first_title in speech and '"more"' in speech
     rejected = alexa_post(http, alexa_chain, alexa_request(
         intent="RejectIntent", query="the first one", session_id=session)).json()["response"]
-    assert first_title not in rejected["card"]["content"]
+    listed = rejected["card"]["content"].splitlines()
+    assert first_title in listed[0] and len(listed) == 4  # "Got it, <title> is out ..."
+    assert not any(first_title in line for line in listed[1:])
     stop = alexa_post(http, alexa_chain, alexa_request(intent="AMAZON.StopIntent",
                                                        session_id=session)).json()
     assert stop["response"]["shouldEndSession"] is True
@@ -242,4 +244,33 @@ def test_alexa_refuses_unsigned_tampered_and_spoken_errors(http, alexa_chain):
     assert bad_url.status_code == 400 and "host" in bad_url.json()["error"]
     empty = alexa_post(http, alexa_chain, alexa_request(query=""))
     assert empty.status_code == 200  # said to the person, not an HTTP error
-    assert "didn't catch" in empty.json()["response"]["outputSpeech"]["text"]
+    assert "say what you would like" in empty.json()["response"]["outputSpeech"]["text"]
+
+
+def test_an_internal_failure_is_a_logged_500_not_silence(agent_config, tmp_path):
+    import dataclasses
+
+    from fastapi.testclient import TestClient
+
+    from bot.server import create_app
+    from bot.store import SessionStore
+
+    class BrokenAgent:  # the real store, a turn that fails inside
+        store = SessionStore(tmp_path / "sessions.sqlite")
+        catalog = []
+        nlu = None
+
+        def handle(self, session_id, text, user_id=None):
+            raise RuntimeError("the ranker fell over")
+
+    channels = dataclasses.replace(agent_config.channels, voice=dataclasses.replace(
+        agent_config.channels.voice, enabled=False))
+    app = create_app(BrokenAgent(), dataclasses.replace(agent_config, channels=channels))
+    with TestClient(app, raise_server_exceptions=False) as http:
+        r = http.post("/api/message", json={"session": "s", "text": "a comedy"})
+    assert r.status_code == 500
+    assert r.json() == {"error": "internal error (RuntimeError); the server log has the details"}
+    logged = BrokenAgent.store.events("s")
+    assert logged[-1]["kind"] == "error"
+    assert logged[-1]["data"] == {"message": "RuntimeError: the ranker fell over",
+                                  "text": "a comedy"}

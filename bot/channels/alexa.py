@@ -74,9 +74,8 @@ def read_request(body: dict) -> AlexaTurn:
         return turn(BUILT_IN_MESSAGES[name])
     if name in CARRIERS:
         query = (((intent.get("slots") or {}).get("query") or {}).get("value") or "").strip()
-        if not query:
-            raise InputError("I didn't catch that. Try: something funny from the nineties.")
-        return turn(f"{CARRIERS[name]} {query}".strip())
+        # an empty slot reaches the agent as an empty message: its refusal is said aloud
+        return turn(f"{CARRIERS[name]} {query}".strip() if query else "")
     raise InputError(f"unknown intent {name!r} for this skill")
 
 

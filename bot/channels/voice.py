@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.agent import Agent, InputError
 from bot.replies import Reply
-from bot.speech import AudioError, Recognizer, synthesize, wav_to_pcm16k
+from bot.speech import AudioError, Recognizer, is_silent, synthesize, wav_to_pcm16k
 from bot.spoken import to_written
 
 
@@ -58,7 +58,7 @@ class VoiceChannel:
             samples = wav_to_pcm16k(wav, self.max_seconds)
         except AudioError as e:
             raise InputError(str(e)) from e
-        return self.recognizer.transcribe(samples)
+        return "" if is_silent(samples) else self.recognizer.transcribe(samples)
 
     def turn(self, session_id: str, wav: bytes, user_id: str | None = None,
              speak: bool = False) -> VoiceTurn:

@@ -33,12 +33,18 @@
     return e;
   }
 
+  var memory = {};  // where localStorage is not allowed (sandboxed pages): this page view only
+  var storage = {
+    get: function (k) { try { return localStorage.getItem(k); } catch (e) { return memory[k]; } },
+    set: function (k, v) { try { localStorage.setItem(k, v); } catch (e) { memory[k] = v; } }
+  };
+
   function sessionId(reset) {
-    var id = reset ? null : localStorage.getItem(STORAGE_KEY);
+    var id = reset ? null : storage.get(STORAGE_KEY);
     if (!id) {
       id = (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
         : "w-" + Date.now().toString(36) + Math.random().toString(36).slice(2);
-      localStorage.setItem(STORAGE_KEY, id);
+      storage.set(STORAGE_KEY, id);
     }
     return id;
   }
@@ -95,7 +101,14 @@
     poster.setAttribute("aria-hidden", "true");
     c.appendChild(poster);
     var body = h("div", "cr-card-body");
-    var head = h("h3", "cr-card-title", item.title);
+    var head = h("h3", "cr-card-title");
+    var name = h("button", "cr-title-link", item.title);  // the title asks about the movie
+    name.type = "button";
+    name.dataset.action = "about";
+    name.title = "About this movie";
+    name.setAttribute("aria-label", "About " + item.title);
+    name.addEventListener("click", function () { send("tell me about " + item.title); });
+    head.appendChild(name);
     if (item.year) head.appendChild(h("span", "cr-year", " " + item.year));
     body.appendChild(head);
     if (item.genres && item.genres.length) {
@@ -113,11 +126,6 @@
       });
       actions.appendChild(b);
     });
-    var about = h("button", "cr-btn cr-about", "About");
-    about.type = "button";
-    about.dataset.action = "about";
-    about.addEventListener("click", function () { send("tell me about " + item.title); });
-    actions.appendChild(about);
     body.appendChild(actions);
     c.appendChild(body);
     return c;
@@ -199,12 +207,16 @@
     });
   }
 
+  function silent(text) {  // messages the widget sends on its own, not shown as the user's
+    return text === "/greet";
+  }
+
   function send(text, shown) {
     text = (text || "").trim();
     if (!text || busy) return;
     busy = true;
     els.form.classList.add("cr-busy");
-    say("user", shown || label(text));
+    if (!silent(text)) say("user", shown || label(text));
     var typing = say("bot", "…", "cr-typing");
     var attempt = function (retries) {
       return request("POST", "/api/message", {session: sessionId(), text: text})
@@ -233,7 +245,7 @@
     return request("GET", "/api/sessions/" + encodeURIComponent(sessionId())).then(function (data) {
       var messages = data.messages || [];
       if (!messages.length) {
-        send("/greet", null);
+        send("/greet");
         return;
       }
       // cards first, so user turns that pressed a card button get its title in their label
@@ -241,7 +253,7 @@
         (m.items || []).forEach(function (it) { titles[it.id] = it.title; });
       });
       messages.forEach(function (m) {
-        if (m.from === "user") say("user", label(m.text));
+        if (m.from === "user") { if (!silent(m.text)) say("user", label(m.text)); }
         else showReply(m);
       });
     }).catch(function (e) { showError("Could not load the conversation: " + e.message); });
@@ -252,7 +264,7 @@
     els.log.textContent = "";
     els.chips.textContent = "";
     lastGroup = null;
-    send("/greet", null);
+    send("/greet");
   }
 
   // -- building the widget -------------------------------------------------------------------

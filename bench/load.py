@@ -1,0 +1,228 @@
+"""Load on the HTTP server: N concurrent sessions chatting (closed loop), turns/s and latency.
+
+Starts `convrec serve` (its own temp sessions; `--redis` also starts a temp redis-server and
+shares sessions between `--workers`), or targets a running server with `--url`. Each simulated
+person goes through a scripted conversation (requests, "more", references, feedback buttons),
+sending the next message when the answer arrives, then starts a new session. The utterance
+embedding cache is off in the started server, so every typed message pays for its encoding.
+
+Prints turns/s, p50/p90/p99/max latency, errors, the load average before the run and the
+machine. The client runs on the same machine: its CPU counts against the server's. It also
+prints the CPU time the server (all workers, and redis-server) and the client used per turn:
+that is steadier than turns/s when other work shares the machine.
+
+`--rate R` paces the people so that together they send R turns/s (each waits for its answer
+before the next message, as a person would): latency at a given load. Without it they send as fast
+as answers come: the most turns/s the server gives, at the latency that costs.
+
+Usage: python bench/load.py [--sessions 32] [--seconds 30] [--workers 2] [--redis] [--rate 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the test helpers start servers on free loopback ports
+
+from serving import RedisServer, ServerProcess, write_config  # noqa: E402
+
+# {n} in a payload is item n of the last shown list
+SCRIPT = [
+    "hi",
+    "something funny from the 90s, not a romance",
+    "more",
+    '/reject{{"item": "{1}"}}',
+    "more like the second one",
+    "who directed the first one?",
+    "older",
+    '/seen{{"item": "{2}"}}',
+    "a sci-fi movie with time travel",
+    "anything but horror",
+    "show me more",
+    "I loved Heat, anything similar?",
+    '/accept{{"item": "{1}"}}',
+    "a thriller with Tom Hanks",
+    "not the first one",
+    "thanks",
+]
+
+
+def machine() -> str:
+    cpu = platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+async def person(http: httpx.AsyncClient, number: int, stop_at: float, measure_from: float,
+                 latencies: list[float], errors: list[str], interval: float) -> None:
+    """One person: the script again and again, each round a new session. With `interval` > 0
+    they send a message every `interval` seconds on average (but never before the answer to the
+    last one came: a person reads first); with 0, right after each answer (closed loop)."""
+    rng = random.Random(number)
+    next_send = time.perf_counter() + rng.uniform(0, interval)
+    round_ = 0
+    while time.perf_counter() < stop_at:
+        session, shown = f"load-{number}-{round_}", []
+        for line in SCRIPT:
+            if interval:
+                await asyncio.sleep(max(0.0, next_send - time.perf_counter()))
+                next_send = max(next_send, time.perf_counter()) + rng.expovariate(1 / interval)
+            if time.perf_counter() >= stop_at:
+                return
+            if "{" in line and "item" in line:
+                if not shown:
+                    continue
+                ids = [i["id"] for i in shown]
+                line = line.format(*([None] + ids + [ids[-1]] * 3))
+            started = time.perf_counter()
+            try:
+                r = await http.post("/api/message", json={"session": session, "text": line})
+                ok = r.status_code == 200
+                body = r.json() if ok else None
+                if not ok:
+                    errors.append(f"{r.status_code}: {r.text[:200]}")
+            except httpx.HTTPError as e:
+                ok, body = False, None
+                errors.append(f"{type(e).__name__}: {e}")
+            if started >= measure_from:
+                latencies.append(time.perf_counter() - started)
+            if ok and body["items"]:
+                shown = body["items"]
+        round_ += 1
+
+
+async def run_load(base: str, sessions: int, seconds: float, warmup: float, rate: float,
+                   group: int | None = None, pids: tuple[int, ...] = ()):
+    latencies: list[float] = []
+    errors: list[str] = []
+    cpu: dict[str, float] = {}
+    interval = sessions / rate if rate else 0.0
+    limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
+
+    async def meter():  # CPU used by the server and by this client while measuring
+        await asyncio.sleep(warmup)
+        server0, client0 = cpu_seconds(group, pids), time.process_time()
+        await asyncio.sleep(seconds)
+        cpu["server"] = cpu_seconds(group, pids) - server0
+        cpu["client"] = time.process_time() - client0
+
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+        start = time.perf_counter()
+        measure_from, stop_at = start + warmup, start + warmup + seconds
+        await asyncio.gather(meter(), *(person(http, n, stop_at, measure_from, latencies, errors,
+                                               interval) for n in range(sessions)))
+    return latencies, errors, seconds, cpu
+
+
+def cpu_seconds(group: int | None = None, pids: tuple[int, ...] = ()) -> float:
+    """User + system CPU seconds used so far by a process group (a server and its workers)
+    and by the given pids (redis-server)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, pgrp = int(entry.name), int(fields[2])
+        if (group is not None and pgrp == group) or pid in pids:
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", type=int, default=32, help="concurrent people")
+    parser.add_argument("--seconds", type=float, default=30.0, help="measured time")
+    parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured time first")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--redis", action="store_true", help="sessions in a temp redis-server")
+    parser.add_argument("--threads", type=int, help="server.threads (turns in flight/worker)")
+    parser.add_argument("--rate", type=float, default=0.0, help="turns/s all people together aim "
+                        "at (Poisson sends); 0 = as fast as answers come (closed loop)")
+    parser.add_argument("--url", help="load a running server instead of starting one")
+    args = parser.parse_args()
+
+    load_before = os.getloadavg()
+    print(f"machine: {machine()}")
+    print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
+    if args.url:
+        latencies, errors, seconds, cpu = asyncio.run(
+            run_load(args.url, args.sessions, args.seconds, args.warmup, args.rate))
+        report(args, latencies, errors, seconds, "external server", cpu)
+        return
+    folder = Path(tempfile.mkdtemp(prefix="convrec-load-"))
+    redis = RedisServer(folder / "redis").start() if args.redis or args.workers > 1 else None
+    try:
+        replace = {"      cache_size: 4096 ": "      cache_size: 0 "}
+        if redis:
+            replace["  sessions: sqlite "] = f"  sessions: {redis.url} "
+        if args.threads:
+            replace["  threads: 32 "] = f"  threads: {args.threads} "
+        config = write_config(folder, folder / "state", **replace)
+        started = time.perf_counter()
+        with ServerProcess(config, folder / "server.log", workers=args.workers) as server:
+            print(f"server: {args.workers} worker(s), sessions in "
+                  f"{'redis' if redis else 'sqlite'}, up in {time.perf_counter() - started:.0f} s")
+            latencies, errors, seconds, cpu = asyncio.run(
+                run_load(server.base, args.sessions, args.seconds, args.warmup, args.rate,
+                         group=server.process.pid,
+                         pids=(redis.process.pid,) if redis else ()))
+        report(args, latencies, errors, seconds,
+               f"{args.workers} worker(s), {'redis' if redis else 'sqlite'}", cpu)
+    finally:
+        if redis:
+            redis.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def report(args, latencies, errors, seconds, setup, cpu) -> None:
+    if not latencies:
+        print("no turns measured", errors[:5])
+        return
+    ms = [1000 * x for x in latencies]
+    load_after = os.getloadavg()
+    pace = f"aiming at {args.rate:.0f} turns/s" if args.rate else "closed loop (no pauses)"
+    print(f"setup: {setup}; {args.sessions} concurrent sessions, {pace}; {seconds:.0f} s "
+          f"measured after {args.warmup:.0f} s warm-up")
+    print(f"turns: {len(ms)}  turns/s: {len(ms) / seconds:.1f}  errors: {len(errors)}")
+    print(f"latency ms: p50 {statistics.median(ms):.0f}  p90 {percentile(ms, 0.9):.0f}  "
+          f"p99 {percentile(ms, 0.99):.0f}  max {max(ms):.0f}")
+    if cpu.get("server"):
+        per_turn = {k: 1000 * v / len(ms) for k, v in cpu.items()}
+        cores = os.cpu_count() or 1
+        print(f"CPU per turn: server {per_turn['server']:.1f} ms (with redis-server if used), "
+              f"this client {per_turn['client']:.1f} ms -> {cores} idle cores would give about "
+              f"{1000 * cores / (per_turn['server'] + per_turn['client']):.0f} turns/s")
+    print(f"load average after: {load_after[0]:.2f}")
+    for e in errors[:5]:
+        print("error:", e)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Offline evaluations that need the NLU (ReDial protocol) — the recommender stays NLU-free."""

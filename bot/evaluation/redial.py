@@ -1,0 +1,334 @@
+"""`convrec evaluate redial --data DIR`: the CRSLab recommendation protocol on ReDial-format
+dialogues, and the ReDial `accept` lists `convrec train` adds when dialogues are present.
+
+Protocol (recommender/redial.py): every movie mentioned at a recommender turn is a target; the
+context is every earlier turn (`@ids` → names); all ReDial movies of DIR/movies_with_mentions.csv
+are ranked; Recall@1/10/50 over all targets ("full") and over targets not mentioned earlier in
+the conversation ("dedup"). Ties count against the target.
+
+Models, all in the same run and from the same context state:
+- convrec: the trained conversational MMoE ranker (config.yml's task mix) over
+  recommender/redial_ranking.py inputs; the linear ranker's weights over the same cross features
+  when no trained model exists (said in the log and the report);
+- popularity: mentions at recommender turns in DIR/train_data.jsonl (ties: MovieLens ratings);
+- content: cosine of the session interest vector and the movies' text vectors.
+
+The evaluated split (valid_data.jsonl, or test_data.jsonl) is read only here: nothing is fitted or
+tuned on it; the dialogue log, the popularity counts and the training lists come from
+train_data.jsonl only.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from bot.config import Config
+from bot.ranker_wiring import cached_encoder, constraints_extractor, session_updater
+from recommender.conversations import genre_prototypes
+from recommender.history import BehaviorHistory
+from recommender.ranker import DEFAULT_WEIGHTS
+from recommender.ranker_examples import TASKS, ExampleLists, split_of
+from recommender.ranker_inputs import CROSS, InputBuilder
+from recommender.recommend import Recommender
+from recommender.redial import (
+    RECOMMENDER,
+    link_movies,
+    mention_counts,
+    read_dialogues,
+    read_movies,
+    recall_at,
+    recommendation_targets,
+    seeker_labels,
+)
+from recommender.redial_ranking import (
+    DialogueLog,
+    RedialItems,
+    accepted,
+    candidate_inputs,
+    context_state,
+    redial_items,
+    target_ranks,
+)
+
+Log = Callable[[str], None]
+ANCHORS = {  # published, "full" protocol; dedup R@10 where reported (DESIGN.md)
+    "UniCRS": {"full": {"recall@1": 0.051, "recall@10": 0.224, "recall@50": 0.428},
+               "dedup": {"recall@10": 0.180}},
+    "ReFICR": {"full": {"recall@1": 0.061, "recall@10": 0.305, "recall@50": 0.532},
+               "dedup": {"recall@10": 0.213}},
+}
+ABLATIONS = {  # input groups set to their training mean (a typical value) at scoring time
+    "without_movielens": ("history", "popularity", "quality", "sasrec", "has_history",
+                          "history_vector"),
+    "without_dialogue_log": ("dialogue_popularity", "dialogue_evidence"),
+    "without_text": ("interest", "item_text", "interest_x_item", "has_interest",
+                     "interest_vector"),
+    "without_mentioned": ("mentioned",),
+}
+
+
+class RedialContext:
+    """Everything the ReDial ranking reads, built once: items, the dialogue log, encoders."""
+
+    def __init__(self, config: Config, catalog, vectors: np.ndarray, history: BehaviorHistory,
+                 folder: Path, train: list[dict], encode: Callable, log: Log):
+        from nlu.entities import EntityLexicon
+
+        self.movies = read_movies(folder / "movies_with_mentions.csv")
+        rows = link_movies(self.movies, catalog)
+        log(f"redial: {len(self.movies)} movies, {int((rows >= 0).sum())} linked to the catalog "
+            "by title + year")
+        self.items: RedialItems = redial_items(self.movies, rows, vectors, encode)
+        self.names = self.items.names
+        self.candidates = set(self.items.index)
+        self.train = train
+        self.dialogue_log = DialogueLog(train, self.items)
+        self.recommender = Recommender(catalog, vectors, history, config.recommender)
+        self.genre_vectors = genre_prototypes(vectors,
+                                              self.recommender.constraint_index.genre_masks)
+        self.constraints_of = constraints_extractor(EntityLexicon.from_catalog(catalog))
+        self.update_session = session_updater(config)
+        self.encode = encode
+
+    def targets(self, conversations: list[dict]):
+        return [t for c in conversations
+                for t in recommendation_targets(c, self.names, self.candidates)]
+
+    def utterance_vectors(self, targets) -> dict[str, np.ndarray]:
+        texts = sorted({turn.text for t in targets for turn in t.context if turn.text})
+        return dict(zip(texts, self.encode(texts))) if texts else {}
+
+    def state(self, target, vectors: dict[str, np.ndarray]):
+        return context_state(target.context, self.items, vectors, self.genre_vectors,
+                             self.constraints_of, self.update_session)
+
+
+def dialogue_lists_builder(config: Config, catalog, vectors: np.ndarray,
+                           history: BehaviorHistory, folder: Path, encode: Callable, log: Log,
+                           progress: bool = True):
+    """For `convrec train`: a function (builder, lists) → counts that appends `accept` lists
+    from DIR/train_data.jsonl: each accepted recommender mention against `sampled` movies drawn
+    uniformly from all ReDial movies (the evaluation ranks all of them), with dialogue-log
+    features left-one-conversation-out. No "hard" negatives picked by a feature: a list whose
+    negatives were chosen for high popularity teaches that popularity marks a negative (tried:
+    dedup Recall@10 fell from ~0.08 to 0.035 on held-out train conversations)."""
+
+    def build(builder: InputBuilder, lists: ExampleLists, sampled: int = 100,
+              seed: int = 7) -> dict:
+        from tqdm import tqdm
+
+        started = time.perf_counter()
+        train = read_dialogues(folder / "train_data.jsonl")
+        context = RedialContext(config, catalog, vectors, history, folder, train, encode, log)
+        rng = np.random.default_rng(seed)
+        targets = context.targets(train)
+        labels = {str(c.get("conversationId")): seeker_labels(c) for c in train}
+        kept = [t for t in targets if accepted(t, labels[t.conversation_id])]
+        utterances = context.utterance_vectors(kept)
+        n = len(context.items)
+        for target in tqdm(kept, desc="ranker lists: ReDial", leave=False, disable=not progress):
+            state = context.state(target, utterances)
+            dense, _ = candidate_inputs(state, context.items, context.recommender, builder,
+                                        context.dialogue_log, leave_out=target.conversation_id)
+            positive = context.items.index[target.target]
+            others = rng.choice(n - 1, sampled, replace=False)  # [sampled] ≠ positive below
+            picked = np.r_[positive, others + (others >= positive)]
+            label = np.zeros((len(picked), len(TASKS)), dtype=np.float32)
+            mask = np.zeros_like(label)
+            label[0, 0], mask[:, 0] = 1.0, 1.0
+            lists.add(dense[picked], context.items.item_ids[picked], label, mask,
+                      split_of(f"redial:{target.conversation_id}"), "dialogue")
+        return {"folder": str(folder), "conversations": len(train), "targets": len(targets),
+                "accepted_targets": len(kept), "linked_movies": int((context.items.rows >= 0)
+                                                                     .sum()),
+                "seconds": round(time.perf_counter() - started, 1)}
+
+    return build
+
+
+# ---------------------------------------------------------------- evaluation
+
+def load_scorer(config: Config, vectors: np.ndarray, catalog_years: np.ndarray, log: Log):
+    """(NumpyMMoE or None, InputBuilder, description)."""
+    from recommender.mmoe_ranker import MODEL_FILE, load_mmoe_ranker, ranker_dir
+    from recommender.ranker_inputs import InputLayout, fit_text_projection
+
+    folder = ranker_dir(config.models_dir)
+    if (folder / MODEL_FILE).exists():
+        ranker = load_mmoe_ranker(folder, vectors, config.recommender.task_weights,
+                                  catalog_years)
+        return ranker.model, ranker.builder, f"mmoe ({folder / MODEL_FILE})"
+    log(f"redial: no trained ranker at {folder / MODEL_FILE}: convrec's numbers are the linear "
+        "ranker's weights over the same features (run `convrec train` with "
+        "recommender.ranker: mmoe).")
+    builder = InputBuilder(InputLayout(16, 0), fit_text_projection(vectors, 16), vectors)
+    return None, builder, "linear (no trained model)"
+
+
+def linear_scores(cross: dict[str, np.ndarray], weights: dict) -> np.ndarray:
+    merged = {**DEFAULT_WEIGHTS, **weights}
+    return sum(merged[name] * cross[name] for name in DEFAULT_WEIGHTS)  # [n]
+
+
+def neutralise(dense: np.ndarray, model, builder: InputBuilder, names: tuple[str, ...]
+               ) -> np.ndarray:
+    """Columns of the named input groups set to the training mean."""
+    out = dense.copy()
+    start = 0
+    for name, width in builder.layout.column_groups:
+        if name in names:
+            out[:, start:start + width] = model.dense_mean[start:start + width]
+        start += width
+    return out
+
+
+def evaluate_redial(config: Config, folder: Path, split: str | None, limit: int | None,
+                    out_dir: Path, log: Log = print, progress: bool = True) -> dict:
+    from tqdm import tqdm
+
+    from bot.assemble import ensure_catalog
+    from nlu.encoder import SentenceEncoder
+    from recommender import item_vectors
+
+    started = time.perf_counter()
+    folder = Path(folder)
+    split = split or ("valid" if (folder / "valid_data.jsonl").exists() else "test")
+    # "dev": the train conversations the ranker did not fit on (hash buckets valid + test of
+    # recommender/ranker_examples.split_of), each with itself left out of the dialogue log —
+    # for development, so that the real valid / test split is read once per reported setting
+    dev = split == "dev"
+    evaluated_path = folder / ("train_data.jsonl" if dev else f"{split}_data.jsonl")
+    for path in (evaluated_path, folder / "movies_with_mentions.csv"):
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing (DIR must hold ReDial-format "
+                                    "*_data.jsonl and movies_with_mentions.csv)")
+    catalog = ensure_catalog(config, log)
+    encoder = SentenceEncoder(config.nlu.encoder)
+    vectors = item_vectors.load_or_build(catalog, config.catalog_dir,
+                                         lambda texts: encoder.encode(texts, progress=True),
+                                         log=log)
+    history = BehaviorHistory.load(config.catalog_dir, catalog)
+    encode = cached_encoder(encoder.encode, config.path("artifacts") / "cache" /
+                            "redial_texts.npz", log)
+    train_path = folder / "train_data.jsonl"
+    train = read_dialogues(train_path) if train_path.exists() and split != "train" else []
+    if not train:
+        log("redial: no train_data.jsonl beside the evaluated split: no dialogue log, and "
+            "popularity falls back to MovieLens ratings")
+    context = RedialContext(config, catalog, vectors, history, folder, train, encode, log)
+    conversations = read_dialogues(evaluated_path)
+    if dev:
+        conversations = [c for c in conversations
+                         if split_of(f"redial:{c.get('conversationId')}") != "train"]
+    conversations = conversations[:limit] if limit else conversations
+    targets = context.targets(conversations)
+    log(f"redial: {len(conversations)} conversations of {evaluated_path.name}, "
+        f"{len(targets)} targets")
+    model, builder, description = load_scorer(config, vectors, catalog.years, log)
+    weights = config.recommender.task_weights
+    utterances = context.utterance_vectors(targets)
+
+    items = context.items
+    recommender_counts = mention_counts(train, RECOMMENDER)
+    movielens = np.where(items.rows >= 0, catalog.popularity[np.maximum(items.rows, 0)], 0.0)
+    popularity = np.array([recommender_counts.get(m.redial_id, 0) for m in items.movies],
+                          dtype=np.float64) + movielens / (movielens.max() + 1.0)  # [n]
+    own_mentions = {}  # dev: each conversation's own recommender mentions, left out
+    if dev:
+        for c in train:
+            counts = mention_counts([c], RECOMMENDER)
+            own_mentions[str(c.get("conversationId"))] = np.array(
+                [counts.get(m.redial_id, 0) for m in items.movies], dtype=np.float64)
+    rankings = {name: [] for name in ("convrec", "popularity", "content", "accept_head",
+                                      *ABLATIONS)}
+    positions = []
+    for target in tqdm(targets, desc="redial targets", leave=False, disable=not progress):
+        state = context.state(target, utterances)
+        leave_out = target.conversation_id if dev else None
+        dense, cross = candidate_inputs(state, items, context.recommender, builder,
+                                        context.dialogue_log if train else None, leave_out)
+        position = items.index[target.target]
+        positions.append(position)
+        if model is not None:
+            scores, probabilities = model.score(dense, items.item_ids, weights)
+            rankings["accept_head"].append(probabilities["accept"])
+            for name, columns in ABLATIONS.items():
+                rankings[name].append(model.score(neutralise(dense, model, builder, columns),
+                                                  items.item_ids, weights)[0])
+        else:
+            scores = linear_scores(cross, config.recommender.weights)
+        rankings["convrec"].append(scores)
+        own = own_mentions.get(leave_out) if dev else None
+        rankings["popularity"].append(popularity if own is None else popularity - own)
+        rankings["content"].append(cross["interest"])
+    dedup = np.array([not t.repeated for t in targets], dtype=bool)
+    positions = np.array(positions, dtype=np.int64)
+
+    def columns(name: str) -> dict:
+        if not rankings[name]:
+            return {}
+        ranks = np.concatenate([target_ranks(np.stack(rankings[name][i:i + 256]),
+                                             positions[i:i + 256])
+                                for i in range(0, len(positions), 256)])
+        return {"full": recall_at(ranks), "dedup": recall_at(ranks[dedup])}
+
+    convrec = columns("convrec")
+    result = {
+        "full": convrec.get("full", recall_at(np.zeros(0))),
+        "dedup": convrec.get("dedup", recall_at(np.zeros(0))),
+        "n_targets": {"full": int(len(targets)), "dedup": int(dedup.sum())},
+        "baselines": {"popularity": columns("popularity"), "content": columns("content")},
+    }
+    report = {**result, "model": description,
+              "split": "train_data.jsonl (dev: held-out hash buckets)" if dev
+              else evaluated_path.name,
+              "conversations": len(conversations), "limit": limit,
+              "task_weights": weights, "published_anchors": ANCHORS,
+              "accept_head_only": columns("accept_head"),
+              "ablations_at_scoring_time": {name: columns(name) for name in ABLATIONS},
+              "linked_movies": int((items.rows >= 0).sum()), "n_movies": len(items),
+              "linked_targets": {"full": float((items.rows[positions] >= 0).mean())
+                                 if len(positions) else 0.0},
+              "dialogue_log_conversations": len(train), "input_columns": list(CROSS),
+              "seconds": round(time.perf_counter() - started, 1)}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, png_path = out_dir / f"redial-{split}.json", out_dir / f"redial-{split}.png"
+    json_path.write_text(json.dumps(report, indent=2))
+    plot_redial(report, png_path)
+    log(f"redial: report {json_path}, plot {png_path}")
+    return result
+
+
+def plot_redial(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    models = {"convrec": {"full": report["full"], "dedup": report["dedup"]},
+              **report["baselines"]}
+    ks = ("recall@1", "recall@10", "recall@50")
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for axis, column in zip(axes, ("full", "dedup")):
+        x = np.arange(len(ks))
+        for i, (name, values) in enumerate(models.items()):
+            if column in values:
+                axis.bar(x + (i - 1) * 0.25, [values[column][k] for k in ks], 0.25, label=name)
+        for marker, (anchor, values) in zip(("k_", "r_"), ANCHORS.items()):
+            points = [(j, values[column][k]) for j, k in enumerate(ks) if k in values[column]]
+            if points:
+                axis.plot(*zip(*points), marker, markersize=18, mew=2, label=anchor)
+        axis.set_xticks(x, ks)
+        axis.set_title(f"ReDial {report['split']}: {column} "
+                       f"({report['n_targets'][column]} targets)")
+        axis.grid(axis="y", alpha=0.3)
+    axes[0].set_ylabel("recall")
+    axes[1].legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)

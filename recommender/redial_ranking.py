@@ -1,0 +1,202 @@
+"""Ranking ReDial movies from a conversation: the conversational ranker's inputs over the ReDial
+candidate set, for the CRSLab-protocol evaluation and for `accept` training lists.
+
+Candidates are all ReDial movies (`movies_with_mentions.csv`); a movie linked to the catalog
+(normalised title + year, `recommender.redial.link_movies`) has the catalog's text vector, id
+embedding and behavior features; an unlinked one has a title-only text vector and no id.
+
+What the context gives (all of it from earlier turns, never from the target's own turn):
+- the session interest vector, built as the chat builds it: each seeker utterance's embedding,
+  the genre prototypes of the genres it names, and every movie mentioned so far as a reference;
+- the constraints the seeker stated (genres, people, keywords; injected NLU extraction);
+- behavior evidence through the mentioned movies: ItemKNN over MovieLens ratings (`history`),
+  SASRec over the mentioned sequence (`sasrec`, history representation), and co-mentions in the
+  dialogue log (`dialogue_evidence`: how often a movie was mentioned in a TRAIN conversation
+  that also mentioned the context's movies) with the log's popularity (`dialogue_popularity`);
+- `mentioned`: the movie was already mentioned in this conversation; `suggested_before`: by
+  the recommender; `year`: its release year (from the ReDial name).
+
+The dialogue log is the TRAIN conversations only. Built on train conversations for training
+lists, each conversation's own mentions are left out of its features (leave-one-out), so a label
+never leaks into its own features. `nbMentions` of the csv counts the test split and is never read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from recommender.constraints import Constraints
+from recommender.conversations import UpdateSession
+from recommender.ranker import CandidateFeatures
+from recommender.ranker_inputs import InputBuilder, scaled_years
+from recommender.recommend import Recommender
+from recommender.redial import SEEKER, RecTarget, RedialMovie, dialogue_turns
+
+ConstraintsOf = Callable[[str], Constraints]  # seeker utterance → what it asks for
+
+
+@dataclass
+class RedialItems:
+    """The candidate set: every ReDial movie, in csv order."""
+
+    movies: list[RedialMovie]
+    rows: np.ndarray  # [n] catalog row, -1 unlinked
+    vectors: np.ndarray  # [n, 384] catalog text vector if linked, else title-only vector
+
+    def __post_init__(self):
+        self.index = {m.redial_id: i for i, m in enumerate(self.movies)}
+        self.linked = (self.rows >= 0).astype(np.float32)  # [n]
+        self.item_ids = np.where(self.rows >= 0, self.rows + 1, 0).astype(np.int64)  # [n]
+        self.years = scaled_years(np.array([m.year or 0 for m in self.movies]))  # [n]
+
+    def __len__(self) -> int:
+        return len(self.movies)
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {m.redial_id: m.name for m in self.movies}
+
+
+def redial_items(movies: list[RedialMovie], rows: np.ndarray, item_vectors: np.ndarray,
+                 encode: Callable[[list[str]], np.ndarray]) -> RedialItems:
+    """Text vectors: the catalog's for linked movies, `encode("Title (Year)")` for the rest."""
+    vectors = np.zeros((len(movies), item_vectors.shape[1]), dtype=np.float32)
+    vectors[rows >= 0] = item_vectors[rows[rows >= 0]]
+    unlinked = np.flatnonzero(rows < 0)
+    if len(unlinked):
+        vectors[unlinked] = encode([movies[i].name for i in unlinked])
+    return RedialItems(movies, rows, vectors)
+
+
+class DialogueLog:
+    """Which movies each TRAIN conversation mentioned (any role, once per conversation)."""
+
+    def __init__(self, conversations: list[dict], items: RedialItems):
+        self.conversation_ids = [str(c.get("conversationId", i))
+                                 for i, c in enumerate(conversations)]
+        self.position = {cid: i for i, cid in enumerate(self.conversation_ids)}
+        users, movies = [], []
+        for i, conversation in enumerate(conversations):
+            mentioned = {m for turn in dialogue_turns(conversation, {}) for m in turn.mentions
+                         if m in items.index}
+            users += [i] * len(mentioned)
+            movies += [items.index[m] for m in sorted(mentioned)]
+        self.matrix = sparse.csr_matrix(
+            (np.ones(len(users), dtype=np.float32), (users, movies)),
+            shape=(len(conversations), len(items)))  # [n_conversations, n_movies]
+        self.item_matrix = self.matrix.T.tocsr()  # [n_movies, n_conversations]
+        self.counts = np.asarray(self.matrix.sum(axis=0)).ravel()  # [n_movies]
+
+    def popularity(self, leave_out: str | None = None) -> np.ndarray:
+        """[n] log(1 + mentions) / log(1 + max mentions), the conversation `leave_out` removed."""
+        counts = self.counts.copy()
+        if leave_out in self.position:
+            counts -= self.matrix[self.position[leave_out]].toarray().ravel()
+        return (np.log1p(counts) / np.log1p(max(counts.max(), 1.0))).astype(np.float32)
+
+    def evidence(self, seeds: np.ndarray, leave_out: str | None = None) -> np.ndarray:
+        """[n] log(1 + Σ_seeds co-mentions) / log(1 + max), a seed is no evidence for itself."""
+        if len(seeds) == 0:
+            return np.zeros(self.matrix.shape[1], dtype=np.float32)
+        n = self.matrix.shape[1]
+        own = (self.matrix[self.position[leave_out]].toarray().ravel()
+               if leave_out in self.position else np.zeros(n, dtype=np.float32))  # [n]
+        together = self.matrix[:, seeds].sum(axis=1)  # [n_conversations, 1]: seeds per conv
+        co = np.asarray(self.item_matrix @ together).ravel()  # [n] Σ_seeds co-mentions
+        co -= own * own[seeds].sum()  # leave the conversation itself out
+        co[seeds] -= self.counts[seeds] - own[seeds]  # a movie is no evidence for itself
+        co = np.maximum(co, 0.0)
+        return (np.log1p(co) / np.log1p(max(co.max(), 1.0))).astype(np.float32)
+
+
+@dataclass
+class ContextState:
+    interest_vector: np.ndarray | None
+    constraints: Constraints
+    mentioned: list[int]  # candidate indices mentioned so far, in order, no repeats
+    suggested: set[int]  # those mentioned at a recommender turn
+
+
+def context_state(context: tuple, items: RedialItems, utterance_vectors: dict[str, np.ndarray],
+                  genre_vectors: dict[str, np.ndarray], constraints_of: ConstraintsOf,
+                  update_session: UpdateSession) -> ContextState:
+    """Replay the earlier turns the way the chat's state update does."""
+    vector, constraints, mentioned, suggested = None, Constraints(), [], set()
+    for turn in context:
+        signals: list[tuple[str, np.ndarray, float]] = []
+        if turn.role == SEEKER and turn.text:
+            said = constraints_of(turn.text)
+            constraints.genres_wanted |= said.genres_wanted
+            constraints.genres_unwanted |= said.genres_unwanted
+            constraints.people_wanted |= said.people_wanted
+            constraints.people_unwanted |= said.people_unwanted
+            constraints.keywords_wanted |= said.keywords_wanted
+            constraints.keywords_unwanted |= said.keywords_unwanted
+            signals += [("attribute", genre_vectors[g], 1.0) for g in said.genres_wanted
+                        if g in genre_vectors]
+            signals += [("attribute", genre_vectors[g], -1.0) for g in said.genres_unwanted
+                        if g in genre_vectors]
+            signals.append(("utterance", utterance_vectors[turn.text], 1.0))
+        for movie in turn.mentions:
+            if movie in items.index:
+                index = items.index[movie]
+                signals.append(("reference", items.vectors[index], 1.0))
+                if index not in mentioned:
+                    mentioned.append(index)
+                if turn.role != SEEKER:
+                    suggested.add(index)
+        vector = update_session(vector, signals)
+    return ContextState(vector, constraints, mentioned, suggested)
+
+
+def candidate_inputs(state: ContextState, items: RedialItems, recommender: Recommender,
+                     builder: InputBuilder, log: DialogueLog | None,
+                     leave_out: str | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(model input rows [n, F] for every ReDial movie, the cross features by name {[n]})."""
+    n = len(items)
+    linked_index = np.flatnonzero(items.rows >= 0)  # [l]
+    linked_rows = items.rows[linked_index]  # [l]
+    mentioned = np.array(state.mentioned, dtype=np.int64)
+    seed_rows = items.rows[mentioned][items.rows[mentioned] >= 0] if len(mentioned) \
+        else np.zeros(0, dtype=np.int64)
+    catalog_side = recommender.item_features(linked_rows, state.interest_vector, seed_rows,
+                                             state.constraints)
+    columns = {}
+    for name in ("history", "popularity", "quality", "genre_match", "person_match",
+                 "keyword_match"):
+        column = np.zeros(n, dtype=np.float32)
+        column[linked_index] = getattr(catalog_side, name)
+        columns[name] = column
+    columns["interest"] = (items.vectors @ state.interest_vector if state.interest_vector
+                           is not None else np.zeros(n)).astype(np.float32)
+    features = CandidateFeatures(rows=np.where(items.rows >= 0, items.rows, 0), **columns)
+    extra = {"mentioned": np.zeros(n, dtype=np.float32),
+             "suggested_before": np.zeros(n, dtype=np.float32), "year": items.years}
+    extra["mentioned"][mentioned] = 1.0
+    extra["suggested_before"][sorted(state.suggested)] = 1.0
+    if log is not None:
+        extra["dialogue_popularity"] = log.popularity(leave_out)
+        extra["dialogue_evidence"] = log.evidence(mentioned, leave_out)
+    state_of_history = builder.history_state(seed_rows)
+    sasrec = np.zeros(n, dtype=np.float32)
+    if builder.history_encoder is not None and state_of_history is not None:
+        sasrec[linked_index] = builder.history_encoder.scores(state_of_history, linked_rows)
+    extra["sasrec"] = sasrec
+    dense = builder.dense(features, state.interest_vector, seed_rows, extra,
+                          item_vectors=items.vectors, linked=items.linked)
+    return dense, {**columns, **extra}
+
+
+def target_ranks(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """[b] 0-based rank of each target in its row of scores [b, n]; ties count against it."""
+    target_scores = scores[np.arange(len(targets)), targets]  # [b]
+    return ((scores >= target_scores[:, None]).sum(axis=1) - 1).astype(np.int64)
+
+
+def accepted(target: RecTarget, labels: dict[str, dict[str, int]]) -> bool:
+    """A suggestion counts as accepted unless the seeker said they did not like it."""
+    return labels.get(target.target, {}).get("liked", 2) != 0
