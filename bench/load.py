@@ -25,6 +25,7 @@ import asyncio
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
 import sys
@@ -163,6 +164,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--redis", action="store_true", help="sessions in a temp redis-server")
     parser.add_argument("--threads", type=int, help="server.threads (turns in flight/worker)")
+    parser.add_argument("--ranker", help="recommender.ranker for this run (default: config.yml's)")
     parser.add_argument("--rate", type=float, default=0.0, help="turns/s all people together aim "
                         "at (Poisson sends); 0 = as fast as answers come (closed loop)")
     parser.add_argument("--url", help="load a running server instead of starting one")
@@ -185,16 +187,22 @@ def main() -> None:
         if args.threads:
             replace["  threads: 32 "] = f"  threads: {args.threads} "
         config = write_config(folder, folder / "state", **replace)
+        text = config.read_text()
+        ranker = re.search(r"^  ranker: (\w+)", text, re.M).group(1)
+        if args.ranker:
+            config.write_text(text.replace(f"  ranker: {ranker} ", f"  ranker: {args.ranker} ", 1))
+            ranker = args.ranker
         started = time.perf_counter()
         with ServerProcess(config, folder / "server.log", workers=args.workers) as server:
             print(f"server: {args.workers} worker(s), sessions in "
-                  f"{'redis' if redis else 'sqlite'}, up in {time.perf_counter() - started:.0f} s")
+                  f"{'redis' if redis else 'sqlite'}, ranker {ranker}, up in "
+                  f"{time.perf_counter() - started:.0f} s")
             latencies, errors, seconds, cpu = asyncio.run(
                 run_load(server.base, args.sessions, args.seconds, args.warmup, args.rate,
                          group=server.process.pid,
                          pids=(redis.process.pid,) if redis else ()))
         report(args, latencies, errors, seconds,
-               f"{args.workers} worker(s), {'redis' if redis else 'sqlite'}", cpu)
+               f"{args.workers} worker(s), {'redis' if redis else 'sqlite'}, ranker {ranker}", cpu)
     finally:
         if redis:
             redis.stop()

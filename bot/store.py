@@ -139,13 +139,15 @@ class SessionStore:
                 [(session_id, user_id, f["item_id"], f["kind"], f.get("value"), now)
                  for f in feedback])
             db.executemany(
-                "INSERT INTO behavior_log(user_id, item_id, event, value, ts) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO behavior_log(user_id, item_id, event, value, ts) "
+                "VALUES (?, ?, ?, ?, ?)",
                 [(user_id or f"session:{session_id}", f["item_id"], f["kind"], f.get("value"), now)
                  for f in feedback])
 
     def log_error(self, session_id: str, message: str, data: dict | None = None) -> None:
         with self._connect() as db:
-            db.execute("INSERT INTO events(session_id, turn, ts, kind, data) VALUES (?, -1, ?, ?, ?)",
+            db.execute("INSERT INTO events(session_id, turn, ts, kind, data) "
+                       "VALUES (?, -1, ?, ?, ?)",
                        (session_id, time.time(), "error", json.dumps({"message": message,
                                                                       **(data or {})})))
 

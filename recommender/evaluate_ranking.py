@@ -81,10 +81,11 @@ DATASET_SETTINGS = {
     # ≥ 20 training interactions (7.5k items, a third of the interactions); the order within a
     # user is random there, so SASRec reads 20 items with d = 32 (a 2-core budget)
     "book-crossing": RankingSettings(
-        base=BaseSettings(min_item_count=20, ease_lambdas=(200.0, 1000.0), tune_users=3000,
-                          sasrec=replace(SASREC, batch_size=256, epochs=6, patience=2,
+        base=BaseSettings(min_item_count=20, ease_lambdas=(50.0, 200.0, 1000.0),
+                          tune_users=3000,
+                          sasrec=replace(SASREC, batch_size=256, epochs=10, patience=2,
                                          max_len=20, hidden=32, windows_per_user=1)),
-        ranker_users=4000, batch_users=128),
+        ranker_users=8000, batch_users=128),
 }
 
 

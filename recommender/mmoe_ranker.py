@@ -3,8 +3,9 @@
 Model: MMoE (Ma et al., "Modeling Task Relationships in Multi-task Learning with Multi-gate
 Mixture-of-Experts", KDD 2018; `recommender/mmoe.py`) over `recommender/ranker_inputs.py` rows,
 with a SASRec history representation (Kang & McAuley, ICDM 2018; `recommender/sasrec.py`) of the
-person's history plus what they liked in the session. Score = Σ_t w_t p_t / Σ_t w_t over the task
-heads (accept, like, interact), w from config.yml `recommender.task_weights`.
+person's history plus what they liked in the session. Score = Σ_t w_t z_t / Σ_t w_t over the task
+heads (accept, like, interact), w from config.yml `recommender.task_weights`, z_t the head's logit
+standardised over the request's candidates (`mix_heads`).
 
 Serving runs a numpy copy of the trained weights (no autograd, no torch dispatch, one BLAS
 thread: a few hundred candidates per turn cost about a millisecond). `contributions` are
@@ -88,15 +89,24 @@ class NumpyMMoE:
         self.first_bias = np.concatenate([b for _, b in firsts])  # [E·H1 + T·E]
         self.first_sizes = [len(b) for _, b in firsts]
 
-    def score(self, dense: np.ndarray, item_ids: np.ndarray, weights: dict[str, float]
+    def score(self, dense: np.ndarray, item_ids: np.ndarray, weights: dict[str, float],
+              statistics: dict[str, tuple[float, float]] | None = None
               ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """(mixed score [n], {task: probability [n]}) of raw dense rows and item ids."""
+        """(mixed score [n], {task: probability [n]}) of one request's candidates; the heads
+        are standardised with `statistics` (default: these candidates' own)."""
         with _one_blas_thread():
-            return self.forward(self.inputs(dense, item_ids), weights)
+            logits = self.forward(self.inputs(dense, item_ids))
+        statistics = statistics or head_statistics(logits)
+        return (mix_heads(logits, weights, self.trained_tasks, statistics),
+                {task: _sigmoid(value) for task, value in logits.items()})
 
-    def forward(self, x: np.ndarray, weights: dict[str, float]
-                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """x: [n, D_in] standardised dense features ‖ id embedding → (score [n], {task: [n]})."""
+    def statistics(self, dense: np.ndarray, item_ids: np.ndarray
+                   ) -> dict[str, tuple[float, float]]:
+        with _one_blas_thread():
+            return head_statistics(self.forward(self.inputs(dense, item_ids)))
+
+    def forward(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """x: [n, D_in] standardised dense features ‖ id embedding → {task: logits [n]}."""
         n_experts = len(self.experts)
         first = np.split(x @ self.first_weight.T + self.first_bias,
                          np.cumsum(self.first_sizes)[:-1], axis=1)  # E × [n, H1], T × [n, E]
@@ -107,30 +117,24 @@ class NumpyMMoE:
                 h = _relu(h @ w.T + b)  # [n, h_l]
             experts.append(h)
         expert_out = np.stack(experts, axis=1)  # [n, E, D_e]
-        names = [t for t in self.trained_tasks if weights.get(t, 0.0) > 0]
-        if not names:
-            raise ValueError(f"no trained task with a positive weight: {weights}")
-        total_weight = sum(weights[t] for t in names)
-        probabilities, score = {}, np.zeros(len(x), dtype=np.float32)
+        logits = {}
         for t, task in enumerate(self.tasks):
-            logits = first[n_experts + t]  # [n, E]
-            gate = np.exp(logits - logits.max(axis=1, keepdims=True))
+            gate = np.exp(first[n_experts + t] - first[n_experts + t].max(axis=1, keepdims=True))
             gate /= gate.sum(axis=1, keepdims=True)  # [n, E], rows sum to 1
             h = np.einsum("ne,ned->nd", gate, expert_out)  # [n, D_e]
             for w, b in self.towers[t][:-1]:
                 h = _relu(h @ w.T + b)  # [n, h_t]
             w_out, b_out = self.towers[t][-1]
-            probabilities[task] = _sigmoid(h @ w_out[0] + b_out[0])  # [n]
-            if task in names:
-                score += weights[task] / total_weight * probabilities[task]
-        return score, probabilities
+            logits[task] = h @ w_out[0] + b_out[0]  # [n]
+        return logits
 
     def occlusion(self, dense: np.ndarray, item_ids: np.ndarray, weights: dict[str, float],
                   groups: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """(score [n], {group: score − score with the group's inputs at their training mean}).
 
         Group columns index the dense features; the group "item" also takes away the id
-        embedding. All groups go through the network in one stacked batch."""
+        embedding. All groups go through the network in one stacked batch, and every block is
+        mixed with the heads' statistics of the real candidates, so the differences are exact."""
         with _one_blas_thread():
             x = self.inputs(dense, item_ids)  # [n, D]
             n, n_dense = len(x), len(self.dense_mean)
@@ -142,9 +146,31 @@ class NumpyMMoE:
                 block[:, groups.get(name, np.zeros(0, dtype=np.int64))] = 0.0  # the mean
                 if name == "item":
                     block[:, n_dense:] = 0.0  # no id embedding
-            scores, _ = self.forward(stacked, weights)
-            scores = scores.reshape(len(names) + 1, n)  # [G + 1, n]
+            logits = self.forward(stacked)
+        statistics = head_statistics({task: value[:n] for task, value in logits.items()})
+        scores = mix_heads(logits, weights, self.trained_tasks, statistics).reshape(-1, n)
         return scores[0], {name: scores[0] - scores[g] for g, name in enumerate(names, start=1)}
+
+
+def head_statistics(logits: dict[str, np.ndarray]) -> dict[str, tuple[float, float]]:
+    """{task: (mean, std)} of each head's logits over one request's candidates."""
+    return {task: (float(value.mean()), float(value.std()) + 1e-6)
+            for task, value in logits.items()}
+
+
+def mix_heads(logits: dict[str, np.ndarray], weights: dict[str, float],
+              trained: tuple[str, ...], statistics: dict[str, tuple[float, float]]
+              ) -> np.ndarray:
+    """Σ_t w_t z_t / Σ_t w_t over trained heads with w_t > 0; z_t = (logit_t − μ_t) / σ_t with
+    the request's statistics. Standardised, so that a weight says how much a head counts: the
+    heads' probabilities live on very different scales (accept is rare, like is common), and a
+    mix of raw probabilities lets the common task decide."""
+    names = [t for t in trained if weights.get(t, 0.0) > 0]
+    if not names:
+        raise ValueError(f"no trained task with a positive weight: {weights}")
+    total = sum(weights[t] for t in names)
+    return sum(weights[t] / total * (logits[t] - statistics[t][0]) / statistics[t][1]
+               for t in names).astype(np.float32)  # [n]
 
 
 _CONTROLLER = None

@@ -30,7 +30,6 @@ from recommender.mmoe import (
     MMoEConfig,
     TaskData,
     TrainConfig,
-    mix_scores,
     predict,
     save_checkpoint,
     train_mmoe,
@@ -372,9 +371,19 @@ def _train(
 
 
 def mixed_auc(model: MMoE, data: TaskData, weights: dict) -> dict:
-    """AUC of the configured mix of heads against each task's labels (what the chat ranks by)."""
-    probabilities = predict(model, data.dense, data.item_ids)
-    mixed = mix_scores(probabilities, weights, model.trained_tasks)
+    """AUC of the configured mix of heads (standardised within each list, as the chat mixes
+    them: recommender.mmoe_ranker.mix_heads) against each task's labels."""
+    from recommender.mmoe_ranker import head_statistics, mix_heads
+
+    with torch.no_grad():
+        logits = {task: value.numpy() for task, value in
+                  model(data.dense, data.item_ids).items()}  # {task: [B]}
+    groups = data.groups.numpy()
+    mixed = np.zeros(len(groups), dtype=np.float32)
+    for group in np.unique(groups):
+        where = groups == group
+        part = {task: value[where] for task, value in logits.items()}
+        mixed[where] = mix_heads(part, weights, model.trained_tasks, head_statistics(part))
     out = {}
     for t, task in enumerate(model.tasks):
         known = data.mask[:, t].numpy() > 0

@@ -240,8 +240,9 @@ class Recommender:
         for person in constraints.people_wanted:
             person_match = np.maximum(person_match, self.constraint_index.person_mask(person)[rows])
         keyword_match = np.zeros(c, dtype=np.float32)
-        keywords = [(k, 1.0) for k in constraints.keywords_wanted]
-        keywords += [(k, -1.0) for k in constraints.keywords_unwanted]
+        # sorted: set order changes between processes, and so would the float sum
+        keywords = [(k, 1.0) for k in sorted(constraints.keywords_wanted)]
+        keywords += [(k, -1.0) for k in sorted(constraints.keywords_unwanted)]
         for keyword, sign in keywords:
             keyword_match += sign * self._keyword_hits(keyword)[rows] / len(keywords)
         return CandidateFeatures(rows=rows, interest=interest[rows], history=history[rows],

@@ -136,10 +136,11 @@ def context_state(context: tuple, items: RedialItems, utterance_vectors: dict[st
             constraints.people_unwanted |= said.people_unwanted
             constraints.keywords_wanted |= said.keywords_wanted
             constraints.keywords_unwanted |= said.keywords_unwanted
-            signals += [("attribute", genre_vectors[g], 1.0) for g in said.genres_wanted
+            # sorted: a set's order changes from process to process, and so would the float sum
+            signals += [("attribute", genre_vectors[g], 1.0) for g in sorted(said.genres_wanted)
                         if g in genre_vectors]
-            signals += [("attribute", genre_vectors[g], -1.0) for g in said.genres_unwanted
-                        if g in genre_vectors]
+            signals += [("attribute", genre_vectors[g], -1.0)
+                        for g in sorted(said.genres_unwanted) if g in genre_vectors]
             signals.append(("utterance", utterance_vectors[turn.text], 1.0))
         for movie in turn.mentions:
             if movie in items.index:

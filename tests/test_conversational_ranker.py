@@ -20,7 +20,7 @@ from recommender.conversations import (
     plot_keywords,
     title_words,
 )
-from recommender.mmoe import MMoE, MMoEConfig, mix_scores
+from recommender.mmoe import MMoE, MMoEConfig
 from recommender.mmoe_ranker import MMoERanker, NumpyMMoE
 from recommender.ranker import CandidateFeatures, RankingContext
 from recommender.ranker_inputs import InputBuilder, InputLayout, fit_text_projection
@@ -111,8 +111,10 @@ def test_numpy_mmoe_matches_torch():
     for task in model.tasks:
         assert np.allclose(probabilities[task], torch.sigmoid(logits[task]).detach().numpy(),
                            atol=1e-6)
-    assert np.allclose(score, mix_scores({t: torch.sigmoid(v).detach().numpy()
-                                          for t, v in logits.items()}, weights), atol=1e-6)
+    raw = {t: v.detach().numpy() for t, v in logits.items()}
+    z = {t: (v - v.mean()) / (v.std() + 1e-6) for t, v in raw.items()}
+    assert np.allclose(score, (z["accept"] + 0.3 * z["like"] + 0.3 * z["interact"]) / 1.6,
+                       atol=1e-5)
 
 
 def tiny_ranker(layout=InputLayout(4, 0)) -> tuple[MMoERanker, CandidateFeatures]:
@@ -154,19 +156,21 @@ def test_contributions_are_exact_occlusions():
     """A group's contribution is exactly what the score loses without it (in spread units)."""
     ranker, features = tiny_ranker()
     context = RankingContext(None, None, np.zeros(0, dtype=np.int64))
-    dense = ranker.dense(features, context)
-    scores, _ = ranker.model.score(dense, features.rows + 1, ranker.task_weights)
+    dense, ids, weights = ranker.dense(features, context), features.rows + 1, ranker.task_weights
+    statistics = ranker.model.statistics(dense, ids)  # the heads' scale for this request
+    scores, _ = ranker.model.score(dense, ids, weights)
     parts = ranker.contributions(features, context)
     person = ranker.groups["person_match"]
     without = dense.copy()
     without[:, person] = ranker.model.dense_mean[person]
-    lowered, _ = ranker.model.score(without, features.rows + 1, ranker.task_weights)
+    lowered, _ = ranker.model.score(without, ids, weights, statistics)
     assert np.allclose(parts["person_match"], (scores - lowered) / scores.std(), atol=1e-5)
-    no_id, _ = ranker.model.score(dense, np.zeros(6, dtype=np.int64), ranker.task_weights)
+    no_ids = np.zeros(6, dtype=np.int64)
+    no_id, _ = ranker.model.score(dense, no_ids, weights, statistics)
     item = ranker.groups["item"]
     no_id_text = dense.copy()
     no_id_text[:, item] = ranker.model.dense_mean[item]
-    both, _ = ranker.model.score(no_id_text, np.zeros(6, dtype=np.int64), ranker.task_weights)
+    both, _ = ranker.model.score(no_id_text, no_ids, weights, statistics)
     assert np.allclose(parts["item"], (scores - both) / scores.std(), atol=1e-5)
     assert not np.allclose(no_id, scores)
 
@@ -179,13 +183,14 @@ def test_a_quoted_reason_is_a_feature_that_raised_the_score():
     scores = ranker.score(features, context)
     parts = ranker.contributions(features, context)
     dense = ranker.dense(features, context)
+    statistics = ranker.model.statistics(dense, features.rows + 1)
     checked = 0
     for group, columns in ranker.groups.items():
         for i in np.flatnonzero(parts[group] > 0.1):
             neutral = dense[i:i + 1].copy()
             neutral[0, columns] = ranker.model.dense_mean[columns]
-            lowered, _ = ranker.model.score(neutral, features.rows[i:i + 1] + 1,
-                                            ranker.task_weights)
+            ids = features.rows[i:i + 1] + 1 if group != "item" else np.zeros(1, dtype=np.int64)
+            lowered, _ = ranker.model.score(neutral, ids, ranker.task_weights, statistics)
             assert lowered[0] < scores[i], (group, i)
             checked += 1
     assert checked >= 3
