@@ -66,10 +66,17 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (1, as `convrec chat` and `convrec serve` use)")
     parser.add_argument("--cache-size", type=int, default=0,
                         help="utterance embedding cache (config default 4096; 0 = measure encoding)")
+    parser.add_argument("--ranker", choices=["linear", "mmoe"],
+                        help="override recommender.ranker (default: config.yml's)")
     args = parser.parse_args()
 
+    import torch
+
+    torch.set_num_threads(args.threads)
     config = load_config()
     state_dir = Path(tempfile.mkdtemp(prefix="convrec-bench-"))
     # The script repeats its utterances; with the embedding cache on, repeats would cost nothing.
@@ -77,9 +84,23 @@ def main() -> None:
     encoder = dataclasses.replace(config.nlu.encoder, cache_size=args.cache_size)
     config = dataclasses.replace(config, paths=dataclasses.replace(config.paths, state=state_dir),
                                  nlu=dataclasses.replace(config.nlu, encoder=encoder))
+    if args.ranker:
+        config = dataclasses.replace(config, recommender=dataclasses.replace(
+            config.recommender, ranker=args.ranker))
     agent = Agent.load(config)
     agent.handle("bench-cold", "something funny from the 90s")
     cold_start = time.perf_counter() - STARTED
+    # the recommender's share of a turn (first pass + ranker + MMR + reasons), timed apart
+    recommend_ms: list[float] = []
+    recommend = agent.recommender.recommend
+
+    def timed_recommend(request):
+        t = time.perf_counter()
+        out = recommend(request)
+        recommend_ms.append(1000 * (time.perf_counter() - t))
+        return out
+
+    agent.recommender.recommend = timed_recommend
 
     latencies = []
     session = 0
@@ -101,9 +122,14 @@ def main() -> None:
         "p99_ms": round(float(np.percentile(latencies, 99)), 2),
         "mean_ms": round(float(latencies.mean()), 2),
         "max_ms": round(float(latencies.max()), 2),
+        "ranker": type(agent.recommender.ranker).__name__,
+        "recommend_p50_ms": round(float(np.percentile(recommend_ms, 50)), 2),
+        "recommend_p99_ms": round(float(np.percentile(recommend_ms, 99)), 2),
         "cold_start_s": round(cold_start, 2),
         "peak_rss_mb": round(peak_rss_mb, 1),
         "embedding_cache": args.cache_size,
+        "torch_threads": args.threads,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "machine": machine(),
     }
     print(json.dumps(result, indent=2))

@@ -55,18 +55,15 @@ def sample_plans(agent, n: int, turns: int, seed: int, min_ratings: int = 20
 
 
 def run_plans(agent, plans: list[ConversationPlan], turns: int, prefix: str) -> dict:
-    """Success rate, mean turns to success, cumulative success by turn, latency."""
+    """Success rate, mean turns to success, cumulative success by turn."""
     success_turn: list[int | None] = []
-    latencies = []
     for i, plan in enumerate(plans):
         session = f"{prefix}-{i}"
         target_id = agent.catalog.items[plan.target_row].id
         found = None
         for turn in range(turns):
             text = plan.turns[turn].text if turn < len(plan.turns) else "show me more"
-            started = time.perf_counter()
             reply = agent.handle(session, text)
-            latencies.append(1000 * (time.perf_counter() - started))
             if any(item["id"] == target_id for item in reply.items):
                 found = turn + 1
                 break
@@ -77,7 +74,6 @@ def run_plans(agent, plans: list[ConversationPlan], turns: int, prefix: str) -> 
         "mean_turns_to_success": round(float(np.mean(hits)), 3) if hits else None,
         "success_by_turn": [round(sum(1 for t in hits if t <= k) / max(len(plans), 1), 4)
                             for k in range(1, turns + 1)],
-        "p50_turn_ms": round(float(np.percentile(latencies, 50)), 2) if latencies else None,
         "_success": [t is not None for t in success_turn],
     }
 
