@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from recommender.history_encoder import HistoryEncoder
 from recommender.ranker import CandidateFeatures, LinearRanker, Ranker, RankingContext
 from recommender.ranker_inputs import InputBuilder, InputLayout, TextProjection
+from recommender.threads import one_blas_thread
 
 MODEL_FILE, SASREC_FILE, PROJECTION_FILE, CARD_FILE = (
     "mmoe.pt", "sasrec.pt", "projection.npz", "model_card.json")
@@ -94,7 +95,7 @@ class NumpyMMoE:
               ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """(mixed score [n], {task: probability [n]}) of one request's candidates; the heads
         are standardised with `statistics` (default: these candidates' own)."""
-        with _one_blas_thread():
+        with one_blas_thread():
             logits = self.forward(self.inputs(dense, item_ids))
         statistics = statistics or head_statistics(logits)
         return (mix_heads(logits, weights, self.trained_tasks, statistics),
@@ -102,7 +103,7 @@ class NumpyMMoE:
 
     def statistics(self, dense: np.ndarray, item_ids: np.ndarray
                    ) -> dict[str, tuple[float, float]]:
-        with _one_blas_thread():
+        with one_blas_thread():
             return head_statistics(self.forward(self.inputs(dense, item_ids)))
 
     def forward(self, x: np.ndarray) -> dict[str, np.ndarray]:
@@ -129,13 +130,16 @@ class NumpyMMoE:
         return logits
 
     def occlusion(self, dense: np.ndarray, item_ids: np.ndarray, weights: dict[str, float],
-                  groups: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                  groups: dict[str, np.ndarray],
+                  statistics: dict[str, tuple[float, float]] | None = None
+                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """(score [n], {group: score − score with the group's inputs at their training mean}).
 
         Group columns index the dense features; the group "item" also takes away the id
         embedding. All groups go through the network in one stacked batch, and every block is
-        mixed with the heads' statistics of the real candidates, so the differences are exact."""
-        with _one_blas_thread():
+        mixed with the same heads' statistics (given: the request's; else these candidates'),
+        so the differences are exact."""
+        with one_blas_thread():
             x = self.inputs(dense, item_ids)  # [n, D]
             n, n_dense = len(x), len(self.dense_mean)
             names = list(groups) + (["item"] if "item" not in groups and
@@ -147,7 +151,8 @@ class NumpyMMoE:
                 if name == "item":
                     block[:, n_dense:] = 0.0  # no id embedding
             logits = self.forward(stacked)
-        statistics = head_statistics({task: value[:n] for task, value in logits.items()})
+        statistics = statistics or head_statistics({task: value[:n]
+                                                    for task, value in logits.items()})
         scores = mix_heads(logits, weights, self.trained_tasks, statistics).reshape(-1, n)
         return scores[0], {name: scores[0] - scores[g] for g, name in enumerate(names, start=1)}
 
@@ -173,115 +178,6 @@ def mix_heads(logits: dict[str, np.ndarray], weights: dict[str, float],
                for t in names).astype(np.float32)  # [n]
 
 
-_CONTROLLER = None
-
-
-def _one_blas_thread():
-    """Small matrices on shared cores: one BLAS thread is ~30× faster than several fighting
-    (a [300, 110] @ [110, 268] product: 0.2 ms against 8 ms under load)."""
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
-
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
-
-
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float = 1e-5
-                ) -> np.ndarray:
-    mean = x.mean(axis=-1, keepdims=True)
-    var = x.var(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + eps) * weight + bias
-
-
-class HistoryEncoder:
-    """SASRec (`recommender/sasrec.py`) history representation and next-item scores, as a numpy
-    forward pass over one sequence of catalog rows (torch dispatch costs more than the math for
-    one 50-item sequence, and oversubscribed threads cost far more).
-
-    Padding never influences a real position (real items attend to earlier real items only), so
-    only the real suffix is computed, at the positions it has in the left-padded window.
-    """
-
-    def __init__(self, sasrec, cache_size: int = 1024):
-        def array(t) -> np.ndarray:
-            return t.detach().numpy().astype(np.float32)
-
-        self.model = sasrec
-        self.max_len = sasrec.config.max_len
-        self.n_heads = sasrec.config.n_heads
-        self.token_of = sasrec.token_of.numpy()  # [n_items]
-        self.vocabulary_size = len(sasrec.vocabulary)
-        self.item_weights = array(sasrec.item_embedding.weight)  # [V + 2, d]
-        self.positions = array(sasrec.position_embedding.weight)  # [L, d]
-        self.blocks = [{name: array(value) for name, value in block.state_dict().items()}
-                       for block in sasrec.blocks]
-        self.final_norm = (array(sasrec.final_norm.weight), array(sasrec.final_norm.bias))
-        self._cache: OrderedDict[tuple, tuple[np.ndarray, float, float]] = OrderedDict()
-        self.cache_size = cache_size
-
-    @property
-    def dims(self) -> int:
-        return int(self.item_weights.shape[1])
-
-    def vocabulary_embeddings(self) -> np.ndarray:
-        """[V, d] output embeddings of the items the model can predict."""
-        return self.item_weights[1:self.vocabulary_size + 1]
-
-    def hidden_state(self, rows: np.ndarray) -> np.ndarray:
-        """[d] hidden state at the last position of the sequence's last max_len items."""
-        tokens = self.token_of[np.asarray(rows, dtype=np.int64)[-self.max_len:]]  # [n]
-        n, d = len(tokens), self.dims
-        x = self.item_weights[tokens] * np.float32(d ** 0.5) + self.positions[self.max_len - n:]
-        causal = np.tril(np.ones((n, n), dtype=bool))  # [n, n]
-        head = d // self.n_heads
-        for p in self.blocks:
-            normed = _layer_norm(x, p["attention_norm.weight"], p["attention_norm.bias"])
-            qkv = normed @ p["qkv.weight"].T + p["qkv.bias"]  # [n, 3d]
-            q, k, v = (qkv[:, i * d:(i + 1) * d].reshape(n, self.n_heads, head).transpose(1, 0, 2)
-                       for i in range(3))  # 3 × [h, n, d/h]
-            logits = q @ k.transpose(0, 2, 1) / np.sqrt(head)  # [h, n, n]
-            logits = np.where(causal, logits, -np.inf)
-            weights = np.exp(logits - logits.max(axis=-1, keepdims=True))
-            weights /= weights.sum(axis=-1, keepdims=True)  # [h, n, n]
-            attended = (weights @ v).transpose(1, 0, 2).reshape(n, d)  # [n, d]
-            x = x + attended @ p["attention_out.weight"].T + p["attention_out.bias"]  # [n, d]
-            normed = _layer_norm(x, p["feed_forward_norm.weight"], p["feed_forward_norm.bias"])
-            inner = _relu(normed @ p["feed_forward.0.weight"].T + p["feed_forward.0.bias"])
-            x = x + inner @ p["feed_forward.3.weight"].T + p["feed_forward.3.bias"]  # [n, d]
-        return _layer_norm(x[-1], *self.final_norm).astype(np.float32)  # [d]
-
-    def represent(self, rows: np.ndarray) -> tuple[np.ndarray, float, float] | None:
-        """(hidden [d], mean and std of its logits over the vocabulary); None for no rows."""
-        if len(rows) == 0:
-            return None
-        key = tuple(int(r) for r in rows[-self.max_len:])
-        cached = self._cache.get(key)
-        if cached is None:
-            with _one_blas_thread():
-                hidden = self.hidden_state(np.asarray(key, dtype=np.int64))  # [d]
-                logits = self.item_weights[1:self.vocabulary_size + 1] @ hidden  # [V]
-            cached = (hidden, float(logits.mean()), float(logits.std() + 1e-6))
-            self._cache[key] = cached
-            if len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        return cached
-
-    def scores(self, state: tuple[np.ndarray, float, float] | None, rows: np.ndarray
-               ) -> np.ndarray:
-        """[n] standardised next-item logits of the candidates; 0 out of vocabulary or no state."""
-        out = np.zeros(len(rows), dtype=np.float32)
-        if state is None or len(rows) == 0:
-            return out
-        hidden, mean, std = state
-        tokens = self.token_of[rows]  # [n]
-        known = tokens <= self.vocabulary_size  # [n]
-        out[known] = (self.item_weights[tokens[known]] @ hidden - mean) / std
-        return out
-
-
 class MMoERanker:
     """`Ranker` over the catalog: `score` and `contributions` for the first pass's candidates."""
 
@@ -290,8 +186,7 @@ class MMoERanker:
         self.builder = builder
         self.task_weights = dict(task_weights)
         self.groups = builder.layout.group_index()
-        # `recommend` asks for score, then contributions, of the same candidates: one forward
-        # and backward pass serves both (per thread: the server runs turns concurrently)
+        # what `score` saw last in this thread (the server runs turns concurrently)
         self._last = threading.local()
 
     def dense(self, features: CandidateFeatures, context: RankingContext) -> np.ndarray:
@@ -301,12 +196,14 @@ class MMoERanker:
 
     # -- the protocol ------------------------------------------------------------------------
     def score(self, features: CandidateFeatures, context: RankingContext) -> np.ndarray:
-        with _one_blas_thread():
-            dense = self.dense(features, context)
-        score, parts = self.model.occlusion(dense, features.rows + 1, self.task_weights,
-                                            self.groups)
-        self._last.key = (id(features), id(context))
-        self._last.value = in_spread_units(score, parts)
+        dense = self.dense(features, context)
+        with one_blas_thread():
+            logits = self.model.forward(self.model.inputs(dense, features.rows + 1))
+        statistics = head_statistics(logits)
+        score = mix_heads(logits, self.task_weights, self.model.trained_tasks, statistics)
+        # `contributions` of the picked items follows, with the same context: it re-scores them
+        # on the scale of all candidates (per thread: the server runs turns concurrently)
+        self._last.scale = (context, statistics, float(score.std()))
         return score  # [n]
 
     def task_probabilities(self, features: CandidateFeatures, context: RankingContext
@@ -316,19 +213,37 @@ class MMoERanker:
 
     def contributions(self, features: CandidateFeatures,
                       context: RankingContext | None = None) -> dict[str, np.ndarray]:
-        if getattr(self._last, "key", None) == (id(features), id(context)):
-            return self._last.value
+        """Occlusion per reason group for `features` (the picked items, or all candidates), on
+        the scale of the candidates `score` last saw with this context."""
         if context is None:  # the protocol allows it; without a context nothing is known
             context = RankingContext(None, None, np.zeros(0, dtype=np.int64))
-        score, parts = self.model.occlusion(self.dense(features, context), features.rows + 1,
-                                            self.task_weights, self.groups)
-        return in_spread_units(score, parts)
+        dense, ids = self.dense(features, context), features.rows + 1
+        last = getattr(self._last, "scale", None)
+        if last is not None and last[0] is context:
+            statistics, spread = last[1], last[2]
+        else:
+            statistics = self.model.statistics(dense, ids)
+            spread = None
+        score, parts = self.model.occlusion(dense, ids, self.task_weights, self.groups,
+                                            statistics)
+        # a group that knows nothing about this request is no reason ("close to what you
+        # described" when nothing was described): its inputs hold "unknown", not evidence
+        if context.interest_vector is None:
+            parts["interest"] = np.zeros_like(score)
+        if len(context.history_rows) + len(context.session_rows) == 0:
+            parts["history"] = np.zeros_like(score)
+        return in_spread_units(score if spread is None else spread, parts)
 
 
-def in_spread_units(score: np.ndarray, parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Contributions divided by the candidates' score standard deviation, so that the explainer's
-    threshold means "lifted this item by a noticeable share of the spread" for any score scale."""
-    spread = float(score.std()) if len(score) > 1 else 0.0
+def in_spread_units(score: np.ndarray | float, parts: dict[str, np.ndarray]
+                    ) -> dict[str, np.ndarray]:
+    """Contributions divided by the candidates' score standard deviation (given, or of `score`),
+    so that the explainer's threshold means "lifted this item by a noticeable share of the
+    spread" for any score scale."""
+    if isinstance(score, float):
+        spread = score
+    else:
+        spread = float(score.std()) if len(score) > 1 else 0.0
     scale = 1.0 / spread if spread > 1e-9 else 1.0
     return {group: (values * scale).astype(np.float32) for group, values in parts.items()}
 

@@ -61,7 +61,8 @@ class Ranker(Protocol):
     def contributions(self, features: CandidateFeatures,
                       context: RankingContext | None = None) -> dict[str, np.ndarray]:
         """Per-feature share of each score, {feature: [n]}, used to explain the ranking.
-        Only the parts that raise a score above a typical candidate's may be quoted as reasons."""
+        Only the parts that raise a score above a typical candidate's may be quoted as reasons.
+        `features` may be a subset (the picked items) of what `score` just saw with `context`."""
         ...
 
 

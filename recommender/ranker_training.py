@@ -25,6 +25,7 @@ import torch
 from recommender import metrics
 from recommender.catalog import Catalog
 from recommender.history import BehaviorHistory
+from recommender.history_encoder import HistoryEncoder
 from recommender.mmoe import (
     MMoE,
     MMoEConfig,
@@ -34,13 +35,7 @@ from recommender.mmoe import (
     save_checkpoint,
     train_mmoe,
 )
-from recommender.mmoe_ranker import (
-    CARD_FILE,
-    MODEL_FILE,
-    PROJECTION_FILE,
-    SASREC_FILE,
-    HistoryEncoder,
-)
+from recommender.mmoe_ranker import CARD_FILE, MODEL_FILE, PROJECTION_FILE, SASREC_FILE
 from recommender.ranker_examples import (
     SPLITS,
     TASKS,

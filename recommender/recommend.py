@@ -136,13 +136,9 @@ class Recommender:
         return evidence.astype(np.float32), seeds[similarity.argmax(axis=1)]
 
     # -- the call ----------------------------------------------------------------------------
-    def candidates(self, request: RecommendRequest,
-                   include_rows: np.ndarray | None = None) -> Candidates | None:
+    def candidates(self, request: RecommendRequest) -> Candidates | None:
         """The first pass: every feature on every allowed item, mixed linearly; the best
-        `candidates` of them with what a ranker may know. None when nothing is allowed.
-
-        include_rows: catalog rows added to the candidates when allowed (training examples add
-        the hidden target this way, wherever the first pass put it)."""
+        `candidates` of them with what a ranker may know. None when nothing is allowed."""
         catalog, n = self.catalog, len(self.catalog)
         known_user = request.user_id is not None and self.history.has_user(request.user_id)
         excluded = catalog.rows(request.excluded_items)
@@ -172,12 +168,6 @@ class Recommender:
         first_pass = all_features.matrix() @ self.first_pass_weights  # [a]
         n_candidates = min(self.config.candidates, len(allowed_rows))
         top = np.argpartition(-first_pass, n_candidates - 1)[:n_candidates]  # [c]
-        if include_rows is not None and len(include_rows):
-            include_rows = np.asarray(include_rows, dtype=np.int64)
-            position = np.searchsorted(allowed_rows, include_rows)  # allowed_rows is sorted
-            found = position < len(allowed_rows)
-            found[found] = allowed_rows[position[found]] == include_rows[found]
-            top = np.concatenate([top, np.setdiff1d(position[found], top)])  # [c + extra]
         context = RankingContext(request.interest_vector, request.user_id,
                                  self.history.user(request.user_id).item_rows if known_user
                                  else np.zeros(0, dtype=np.int64),
@@ -195,14 +185,16 @@ class Recommender:
         rows = features.rows  # [c]
         scores = self.ranker.score(features, context)  # [c]
         picked = mmr(scores, self.item_vectors[rows], request.k, self.config.diversity)
-        contributions = self.ranker.contributions(features, context)
+        # explained: the picked items only (a ranker may explain by re-scoring, e.g. occlusion)
+        contributions = self.ranker.contributions(features.take(np.array(picked, dtype=np.int64)),
+                                                  context)
 
         positive_vectors = self.item_vectors[positive_rows] if len(positive_rows) else None
         results = []
-        for position in picked:
+        for i, position in enumerate(picked):
             row = int(rows[position])
             item = catalog.items[row]
-            parts = {name: float(values[position]) for name, values in contributions.items()}
+            parts = {name: float(values[i]) for name, values in contributions.items()}
             anchor_row = int(history_anchor[row])
             history_title = catalog.items[anchor_row].title if anchor_row >= 0 else None
             similar_title = None

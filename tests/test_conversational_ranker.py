@@ -117,6 +117,20 @@ def test_numpy_mmoe_matches_torch():
                        atol=1e-5)
 
 
+def test_numpy_sasrec_matches_torch():
+    from recommender.history_encoder import HistoryEncoder
+    from recommender.sasrec import SASRec, SASRecConfig
+
+    sasrec = SASRec(SASRecConfig(max_len=8, hidden=16, n_heads=2), np.arange(0, 30, 2), 40)
+    encoder = HistoryEncoder(sasrec)
+    for n in (1, 5, 8, 12):  # shorter than, equal to and longer than the window
+        rows = np.random.default_rng(n).integers(0, 40, n)
+        assert np.allclose(encoder.hidden_state(rows), sasrec.represent([rows])[0], atol=1e-5)
+    state = encoder.represent(np.array([2, 4, 6]))
+    scores = encoder.scores(state, np.array([2, 3]))  # 3 is outside the vocabulary
+    assert scores[1] == 0.0 and scores[0] != 0.0
+
+
 def tiny_ranker(layout=InputLayout(4, 0)) -> tuple[MMoERanker, CandidateFeatures]:
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(10, 384)).astype(np.float32)
@@ -145,17 +159,24 @@ def test_adapter_scores_every_candidate_and_explains_with_known_reasons():
     assert set(parts) <= {"interest", "history", "popularity", "quality", "genre_match",
                           "person_match", "keyword_match", "mentioned", "item"}
     assert all(v.shape == (6,) for v in parts.values())
-    # the cached parts of score() are the parts a fresh computation gives
-    fresh = ranker.contributions(features, RankingContext(context.interest_vector, None,
-                                                          context.history_rows))
+    # the picked items alone (as `recommend` asks) get the parts they have among all candidates
+    ranker.score(features, context)
+    picked = ranker.contributions(features.take(np.array([4, 1])), context)
     for group in parts:
-        assert np.allclose(parts[group], fresh[group], atol=1e-6)
+        assert np.allclose(picked[group], parts[group][[4, 1]], atol=1e-4)
+
+
+def test_nothing_said_and_nothing_liked_are_no_reasons():
+    ranker, features = tiny_ranker()
+    parts = ranker.contributions(features, RankingContext(None, None, np.zeros(0, dtype=int)))
+    assert not parts["interest"].any() and not parts["history"].any()
+    assert parts["person_match"].any()
 
 
 def test_contributions_are_exact_occlusions():
     """A group's contribution is exactly what the score loses without it (in spread units)."""
     ranker, features = tiny_ranker()
-    context = RankingContext(None, None, np.zeros(0, dtype=np.int64))
+    context = RankingContext(ranker.builder.item_vectors[2], None, np.zeros(0, dtype=np.int64))
     dense, ids, weights = ranker.dense(features, context), features.rows + 1, ranker.task_weights
     statistics = ranker.model.statistics(dense, ids)  # the heads' scale for this request
     scores, _ = ranker.model.score(dense, ids, weights)

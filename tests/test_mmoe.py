@@ -22,6 +22,15 @@ from recommender.mmoe import (
 )
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models: one torch thread is faster, and a busy 2-core machine does not stall them."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def toy_data(n=400, seed=0):
     """Three tasks from two features; 'accept' known for a third of the examples only."""
     generator = torch.Generator().manual_seed(seed)

@@ -1,6 +1,7 @@
 """SASRec: causality, windows, vocabulary, and a tiny training run that learns and repeats."""
 
 import numpy as np
+import pytest
 import torch
 
 from recommender.sasrec import (
@@ -12,6 +13,16 @@ from recommender.sasrec import (
     window_batch,
     window_loss,
 )
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models: one torch thread is faster, and a busy 2-core machine does not stall them."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 
 TINY = SASRecConfig(max_len=5, hidden=16, n_layers=1, dropout=0.0, epochs=15, batch_size=8,
                     learning_rate=1e-2, seed=3)
