@@ -3,8 +3,17 @@
 Starts `convrec serve` (its own temp sessions; `--redis` also starts a temp redis-server and
 shares sessions between `--workers`), or targets a running server with `--url`. Each simulated
 person goes through a scripted conversation (requests, "more", references, feedback buttons),
-sending the next message when the answer arrives, then starts a new session. The utterance
-embedding cache is off in the started server, so every typed message pays for its encoding.
+sending the next message when the answer arrives. The utterance embedding cache is off in the
+started server, so every typed message pays for its encoding.
+
+The default is the issue's bounded load: 32 people at once, one session of 20 turns each (after
+an unmeasured warm-up of 4 turns each on other sessions); turns/s is all turns over the wall
+time from the first send to the last answer. `--seconds S` instead keeps them going for S
+seconds, each starting a new session after the 16-line script.
+
+Rate limit: a bench session sends at most `--turns` messages, and the started server's
+`server.rate_limit_burst` is raised to that when it is lower, so no session is ever held back
+(a 429 would count as an error). The limiter itself stays on, so its cost is measured.
 
 Prints turns/s, p50/p90/p99/max latency, errors, the load average before the run and the
 machine. The client runs on the same machine: its CPU counts against the server's. It also
@@ -15,7 +24,8 @@ that is steadier than turns/s when other work shares the machine.
 before the next message, as a person would): latency at a given load. Without it they send as fast
 as answers come: the most turns/s the server gives, at the latency that costs.
 
-Usage: python bench/load.py [--sessions 32] [--seconds 30] [--workers 2] [--redis] [--rate 100]
+Usage: python bench/load.py [--sessions 32] [--turns 20] [--seconds 30] [--workers 2] [--redis]
+                            [--rate 100]
 """
 
 from __future__ import annotations
@@ -73,11 +83,56 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def next_line(line: str, shown: list[dict]) -> str | None:
+    """A script line made sendable: payload placeholders filled from the shown items ({n} is
+    item n of the last list), or None when it refers to a list not shown yet."""
+    if "{" in line and "item" in line:
+        if not shown:
+            return None
+        ids = [i["id"] for i in shown]
+        return line.format(*([None] + ids + [ids[-1]] * 3))
+    return line
+
+
+async def send(http: httpx.AsyncClient, session: str, line: str, errors: list[str]):
+    """One turn: (seconds, reply JSON or None)."""
+    started = time.perf_counter()
+    body = None
+    try:
+        r = await http.post("/api/message", json={"session": session, "text": line})
+        if r.status_code == 200:
+            body = r.json()
+        else:
+            errors.append(f"{r.status_code}: {r.text[:200]}")
+    except httpx.HTTPError as e:
+        errors.append(f"{type(e).__name__}: {e}")
+    return time.perf_counter() - started, body
+
+
+async def conversation(http: httpx.AsyncClient, session: str, turns: int,
+                       latencies: list[float] | None, errors: list[str]) -> None:
+    """One session of exactly `turns` turns, the script cycled (closed loop)."""
+    shown: list[dict] = []
+    sent, position = 0, 0
+    while sent < turns:
+        line = next_line(SCRIPT[position % len(SCRIPT)], shown)
+        position += 1
+        if line is None:
+            continue
+        seconds, body = await send(http, session, line, errors)
+        sent += 1
+        if latencies is not None:
+            latencies.append(seconds)
+        if body and body["items"]:
+            shown = body["items"]
+
+
 async def person(http: httpx.AsyncClient, number: int, stop_at: float, measure_from: float,
                  latencies: list[float], errors: list[str], interval: float) -> None:
-    """One person: the script again and again, each round a new session. With `interval` > 0
-    they send a message every `interval` seconds on average (but never before the answer to the
-    last one came: a person reads first); with 0, right after each answer (closed loop)."""
+    """One person for a time (--seconds): the script again and again, each round a new session.
+    With `interval` > 0 they send a message every `interval` seconds on average (but never
+    before the answer to the last one came: a person reads first); with 0, right after each
+    answer (closed loop)."""
     rng = random.Random(number)
     next_send = time.perf_counter() + rng.uniform(0, interval)
     round_ = 0
@@ -89,30 +144,21 @@ async def person(http: httpx.AsyncClient, number: int, stop_at: float, measure_f
                 next_send = max(next_send, time.perf_counter()) + rng.expovariate(1 / interval)
             if time.perf_counter() >= stop_at:
                 return
-            if "{" in line and "item" in line:
-                if not shown:
-                    continue
-                ids = [i["id"] for i in shown]
-                line = line.format(*([None] + ids + [ids[-1]] * 3))
+            line = next_line(line, shown)
+            if line is None:
+                continue
             started = time.perf_counter()
-            try:
-                r = await http.post("/api/message", json={"session": session, "text": line})
-                ok = r.status_code == 200
-                body = r.json() if ok else None
-                if not ok:
-                    errors.append(f"{r.status_code}: {r.text[:200]}")
-            except httpx.HTTPError as e:
-                ok, body = False, None
-                errors.append(f"{type(e).__name__}: {e}")
+            seconds, body = await send(http, session, line, errors)
             if started >= measure_from:
-                latencies.append(time.perf_counter() - started)
-            if ok and body["items"]:
+                latencies.append(seconds)
+            if body and body["items"]:
                 shown = body["items"]
         round_ += 1
 
 
 async def run_load(base: str, sessions: int, seconds: float, warmup: float, rate: float,
                    group: int | None = None, pids: tuple[int, ...] = ()):
+    """--seconds mode: people chat for `warmup` + `seconds`; only the last `seconds` count."""
     latencies: list[float] = []
     errors: list[str] = []
     cpu: dict[str, float] = {}
@@ -132,6 +178,29 @@ async def run_load(base: str, sessions: int, seconds: float, warmup: float, rate
         await asyncio.gather(meter(), *(person(http, n, stop_at, measure_from, latencies, errors,
                                                interval) for n in range(sessions)))
     return latencies, errors, seconds, cpu
+
+
+async def run_bounded(base: str, sessions: int, turns: int, warmup_turns: int,
+                      group: int | None = None, pids: tuple[int, ...] = ()):
+    """The bounded load: `sessions` people at once, `turns` turns each on a fresh session."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+        if warmup_turns:  # connections open, code paths warm; not measured
+            await asyncio.gather(*(conversation(http, f"warm-{n}", warmup_turns, None, errors)
+                                   for n in range(sessions)))
+        warm_errors = len(errors)
+        server0, client0 = cpu_seconds(group, pids), time.process_time()
+        start = time.perf_counter()
+        await asyncio.gather(*(conversation(http, f"load-{n}", turns, latencies, errors)
+                               for n in range(sessions)))
+        wall = time.perf_counter() - start
+        cpu = {"server": cpu_seconds(group, pids) - server0,
+               "client": time.process_time() - client0}
+    if warm_errors:
+        errors.insert(0, f"({warm_errors} errors during the warm-up)")
+    return latencies, errors, wall, cpu
 
 
 def cpu_seconds(group: int | None = None, pids: tuple[int, ...] = ()) -> float:
@@ -159,8 +228,12 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=32, help="concurrent people")
-    parser.add_argument("--seconds", type=float, default=30.0, help="measured time")
-    parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured time first")
+    parser.add_argument("--turns", type=int, default=20, help="turns per person (bounded load)")
+    parser.add_argument("--warmup-turns", type=int, default=4,
+                        help="unmeasured turns per person first (bounded load)")
+    parser.add_argument("--seconds", type=float, help="run for this long instead of --turns")
+    parser.add_argument("--warmup", type=float, default=5.0,
+                        help="unmeasured seconds first (with --seconds)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--redis", action="store_true", help="sessions in a temp redis-server")
     parser.add_argument("--threads", type=int, help="server.threads (turns in flight/worker)")
@@ -173,9 +246,19 @@ def main() -> None:
     load_before = os.getloadavg()
     print(f"machine: {machine()}")
     print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
+    if args.rate and not args.seconds:
+        parser.error("--rate paces a timed run: give --seconds too")
+
+    def load(base: str, group: int | None = None, pids: tuple[int, ...] = ()):
+        if args.seconds:
+            return asyncio.run(run_load(base, args.sessions, args.seconds, args.warmup,
+                                        args.rate, group, pids))
+        return asyncio.run(run_bounded(base, args.sessions, args.turns, args.warmup_turns,
+                                       group, pids))
+
     if args.url:
-        latencies, errors, seconds, cpu = asyncio.run(
-            run_load(args.url, args.sessions, args.seconds, args.warmup, args.rate))
+        print("rate limit: the server's own (a 429 counts as an error)")
+        latencies, errors, seconds, cpu = load(args.url)
         report(args, latencies, errors, seconds, "external server", cpu)
         return
     folder = Path(tempfile.mkdtemp(prefix="convrec-load-"))
@@ -186,8 +269,17 @@ def main() -> None:
             replace["  sessions: sqlite "] = f"  sessions: {redis.url} "
         if args.threads:
             replace["  threads: 32 "] = f"  threads: {args.threads} "
+        per_session = args.turns if not args.seconds else len(SCRIPT)
+        burst = int(re.search(r"^  rate_limit_burst: (\d+)", (ROOT / "config.yml").read_text(),
+                              re.M).group(1))
+        if per_session > burst:  # a bench session must never be held back by the limit
+            replace[f"  rate_limit_burst: {burst} "] = f"  rate_limit_burst: {per_session} "
+            burst = per_session
         config = write_config(folder, folder / "state", **replace)
         text = config.read_text()
+        minute = re.search(r"^  rate_limit_per_minute: (\d+)", text, re.M).group(1)
+        print(f"rate limit: {minute}/min per session, burst {burst}; each bench session sends "
+              f"at most {per_session} turns, so none is limited")
         ranker = re.search(r"^  ranker: (\w+)", text, re.M).group(1)
         if args.ranker:
             config.write_text(text.replace(f"  ranker: {ranker} ", f"  ranker: {args.ranker} ", 1))
@@ -197,10 +289,9 @@ def main() -> None:
             print(f"server: {args.workers} worker(s), sessions in "
                   f"{'redis' if redis else 'sqlite'}, ranker {ranker}, up in "
                   f"{time.perf_counter() - started:.0f} s")
-            latencies, errors, seconds, cpu = asyncio.run(
-                run_load(server.base, args.sessions, args.seconds, args.warmup, args.rate,
-                         group=server.process.pid,
-                         pids=(redis.process.pid,) if redis else ()))
+            latencies, errors, seconds, cpu = load(
+                server.base, group=server.process.pid,
+                pids=(redis.process.pid,) if redis else ())
         report(args, latencies, errors, seconds,
                f"{args.workers} worker(s), {'redis' if redis else 'sqlite'}, ranker {ranker}", cpu)
     finally:
@@ -216,8 +307,12 @@ def report(args, latencies, errors, seconds, setup, cpu) -> None:
     ms = [1000 * x for x in latencies]
     load_after = os.getloadavg()
     pace = f"aiming at {args.rate:.0f} turns/s" if args.rate else "closed loop (no pauses)"
-    print(f"setup: {setup}; {args.sessions} concurrent sessions, {pace}; {seconds:.0f} s "
-          f"measured after {args.warmup:.0f} s warm-up")
+    if args.seconds:
+        shape = f"{seconds:.0f} s measured after {args.warmup:.0f} s warm-up"
+    else:
+        shape = (f"{args.turns} turns each ({seconds:.1f} s wall) after {args.warmup_turns} "
+                 "warm-up turns each")
+    print(f"setup: {setup}; {args.sessions} concurrent sessions, {pace}; {shape}")
     print(f"turns: {len(ms)}  turns/s: {len(ms) / seconds:.1f}  errors: {len(errors)}")
     print(f"latency ms: p50 {statistics.median(ms):.0f}  p90 {percentile(ms, 0.9):.0f}  "
           f"p99 {percentile(ms, 0.99):.0f}  max {max(ms):.0f}")

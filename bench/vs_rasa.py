@@ -182,12 +182,11 @@ def wait_first_items(url: str, processes: list[subprocess.Popen], logs: list[Pat
 
 
 def reply_items(messages: list[dict]) -> list[dict]:
-    """Items of a Rasa-REST reply: convrec serve sends {"custom": {"item"}} per item, convrec's
-    Rasa actions one {"custom": {"items": [...]}}."""
+    """Items of a Rasa-REST reply: both convrec serve and convrec's Rasa actions send them as
+    {"custom": {"items": [...]}}."""
     found = []
     for message in messages:
-        custom = message.get("custom") or {}
-        found.extend(custom.get("items") or ([custom["item"]] if "item" in custom else []))
+        found.extend((message.get("custom") or {}).get("items") or [])
     return found
 
 

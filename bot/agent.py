@@ -43,6 +43,9 @@ def clean_message(text: str, max_chars: int) -> str:
         raise InputError(f"message too long ({len(text)} characters; the limit is {max_chars})")
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
         raise InputError("the message contains control characters; please send plain text")
+    if any(unicodedata.category(ch) == "Cs" for ch in text):  # "\ud800" from JSON: not UTF-8
+        raise InputError("the message is not valid Unicode (a lone surrogate); please send "
+                         "plain text")
     text = " ".join(text.split())
     if not text:
         raise InputError("empty message: say what you would like to watch")
@@ -93,6 +96,21 @@ class Agent:
     def has_session(self, session_id: str) -> bool:
         return ((not self.store.shared and session_id in self._states)
                 or self.store.load_state(session_id) is not None)
+
+    # -- understanding, without a turn --------------------------------------------------------
+    def parse(self, text: str, shown: tuple[str, ...] = ()) -> Parse:
+        """The NLU's reading of `text` (`convrec parse`, `POST /model/parse`); `shown`: ids of
+        the list last shown, in order, for references ("the second one"). Changes nothing."""
+        text = clean_message(text, self.config.nlu.max_message_chars)
+        unknown = [i for i in shown if i not in self.catalog]
+        if unknown:
+            raise InputError(f"unknown item id {unknown[0]!r} in 'shown'")
+        context = ParseContext(tuple(ShownItem(i, self.catalog.get(i).title,
+                                               self.catalog.get(i).year) for i in shown))
+        try:
+            return self.nlu.parse(text, context)
+        except PayloadError as e:
+            raise InputError(str(e)) from e
 
     # -- the turn ----------------------------------------------------------------------------
     def handle(self, session_id: str, text: str, user_id: str | None = None, *,

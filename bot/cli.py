@@ -13,6 +13,18 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def cmd_serve(args) -> int:
+    from bot.cli_channels import serve
+
+    return serve(args, log)
+
+
+def cmd_voice(args) -> int:
+    from bot.cli_channels import voice
+
+    return voice(args, log)
+
+
 def cmd_chat(args) -> int:
     from bot.agent import Agent
     from bot.channels import shell
@@ -31,14 +43,15 @@ def cmd_chat(args) -> int:
 
 
 def cmd_parse(args) -> int:
-    from bot.agent import Agent
+    from bot.agent import Agent, InputError
     from bot.config import load_config
-    from nlu.types import ParseContext, ShownItem
 
     agent = Agent.load(load_config(args.config), log=log)
-    shown = tuple(ShownItem(i, agent.catalog.get(i).title, agent.catalog.get(i).year)
-                  for i in (args.shown or []) if i in agent.catalog)
-    parse = agent.nlu.parse(args.text, ParseContext(shown))
+    try:
+        parse = agent.parse(args.text, tuple(args.shown or ()))
+    except InputError as e:
+        log(f"error: {e}")
+        return 2
     print(json.dumps(parse.to_json(), ensure_ascii=False, indent=2))
     return 0
 
@@ -79,94 +92,6 @@ def cmd_train(args) -> int:
     train_ranker(config, catalog, vectors, encoder, args.force, log,
                  progress=not getattr(args, "quiet", False))
     log("Everything config.yml asks for is trained.")
-    return 0
-
-
-def cmd_serve(args) -> int:
-    import os
-
-    import uvicorn
-
-    from bot.config import ConfigError, load_config
-
-    if args.config:
-        os.environ["CONVREC_CONFIG"] = os.path.abspath(args.config)
-    config = load_config()
-    server = config.server
-    host = args.host or server.host
-    port = server.port if args.port is None else args.port
-    workers = args.workers or server.workers
-    if workers > 1 and not config.stores.is_redis:
-        raise ConfigError("--workers > 1 needs stores.sessions: redis://HOST:PORT/DB in the "
-                          "config (SQLite sessions live in one process)")
-    log(f"convrec serving on http://{host}:{port} ({workers} worker"
-        f"{'s' if workers > 1 else ''}, sessions: {config.stores.sessions})")
-    if workers == 1:
-        from bot.server import create_app, load_serving_agent
-
-        app = create_app(load_serving_agent(config, log), config)
-        uvicorn.run(app, host=host, port=port, log_level=args.log_level,
-                    access_log=args.access_log, timeout_graceful_shutdown=5)
-        return 0
-    os.environ["CONVREC_SERVER_WORKERS"] = str(workers)  # each worker sizes its torch threads
-    uvicorn.run("bot.server:app_factory", factory=True, host=host, port=port, workers=workers,
-                log_level=args.log_level, access_log=args.access_log,
-                timeout_graceful_shutdown=5)
-    return 0
-
-
-def cmd_voice(args) -> int:
-    import shutil
-    import subprocess
-    import tempfile
-    from pathlib import Path
-
-    from bot.agent import Agent, InputError
-    from bot.assemble import ensure_recognizer
-    from bot.channels.voice import VoiceChannel
-    from bot.config import load_config
-    from bot.speech import synthesize
-
-    config = load_config(args.config)
-    agent = Agent.load(config, log=log)
-    channel = VoiceChannel(agent, ensure_recognizer(config, agent.catalog, log),
-                           config.channels.voice.max_seconds)
-    session = args.session or f"voice-{uuid.uuid4().hex[:8]}"
-    user = str(args.user) if args.user is not None else None
-
-    def recordings():
-        for path in args.files:
-            yield path, Path(path).read_bytes()
-        for text in args.say or []:
-            yield f"(espeak-ng: {text!r})", synthesize(text, voice=args.voice)
-        if args.mic:
-            if not shutil.which("rec"):
-                raise SystemExit("--mic needs sox's `rec` (apt-get install sox)")
-            while True:
-                input("Press Enter and speak (Ctrl-C to stop) ...")
-                with tempfile.NamedTemporaryFile(suffix=".wav") as f:
-                    # record until 1.5 s of silence after speech, at most 15 s
-                    subprocess.run(["rec", "-q", "-c", "1", "-r", "16000", "-b", "16", f.name,
-                                    "silence", "1", "0.1", "2%", "1", "1.5", "2%", "trim", "0",
-                                    "15"], check=True)
-                    yield "(microphone)", Path(f.name).read_bytes()
-
-    for source, wav in recordings():
-        try:
-            turn = channel.turn(session, wav, user, speak=args.speak)
-        except InputError as e:
-            print(f"{source}: ! {e}", flush=True)
-            continue
-        if args.json:
-            print(json.dumps({"source": source, **turn.to_json()}, ensure_ascii=False),
-                  flush=True)
-        else:
-            print(f"{source}\n  heard: {turn.transcript}\n  convrec: {turn.speech}", flush=True)
-        if args.speak and turn.audio and shutil.which("play"):
-            with tempfile.NamedTemporaryFile(suffix=".wav") as f:
-                f.write(turn.audio)
-                f.flush()
-                subprocess.run(["play", "-q", f.name], check=False)
     return 0
 
 
@@ -331,8 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     voice = sub.add_parser("voice", help="talk by voice: WAV files, --say TEXT (espeak-ng), or "
-                                         "--mic")
+                                         "--mic; --out writes the spoken reply")
     voice.add_argument("files", nargs="*", help="WAV recordings, one turn each, in order")
+    voice.add_argument("--in", dest="inputs", action="append", metavar="FILE",
+                       help="a WAV recording (same as a positional FILE); repeatable")
+    voice.add_argument("--out", metavar="FILE", help="write the spoken reply as a WAV file "
+                       "(several turns: FILE's name with .1, .2, ... before the suffix)")
     voice.add_argument("--say", action="append", help="synthesize TEXT with espeak-ng and "
                        "recognise it (a loopback test without a microphone); repeatable")
     voice.add_argument("--voice", default="en-us+f2", help="espeak-ng voice for --say")

@@ -63,9 +63,17 @@ class ServerConfig:
     threads: int = 32  # turns in flight per process (their utterances are encoded together)
     batch_max: int = 16  # utterances per encoder forward pass
     torch_threads: int = 0  # per process; 0 = 1 (turns run in parallel, not inside one)
-    max_body_bytes: int = 2_000_000  # larger requests get 413 (voice uploads are the big ones)
+    max_body_bytes: int = 2_000_000  # voice uploads (POST /api/voice) over this get 413
+    max_json_bytes: int = 65_536  # every other request body over this gets 413
     cors_origins: tuple[str, ...] = ()  # pages on other origins allowed to embed the widget
     admin_token_env: str = "CONVREC_ADMIN_TOKEN"  # /admin/* needs "Bearer <that variable>"
+    # token buckets, per worker process: a sender (session) may send `rate_limit_burst` messages
+    # at once, then `rate_limit_per_minute`; requests without a sender (parse, transcripts) are
+    # counted per client IP. 0 = no limit. Over the limit: 429 with Retry-After.
+    rate_limit_per_minute: int = 60
+    rate_limit_burst: int = 20
+    ip_rate_limit_per_minute: int = 600
+    ip_rate_limit_burst: int = 60
 
 
 @dataclass(frozen=True)
@@ -245,10 +253,15 @@ def _stores(raw) -> StoresConfig:
 
 def _server(raw) -> ServerConfig:
     server = _build(ServerConfig, raw, "server")
-    for key in ("port", "workers", "threads", "batch_max", "max_body_bytes"):
-        low = 0 if key == "port" else 1
+    for key in ("port", "workers", "threads", "batch_max", "max_body_bytes", "max_json_bytes",
+                "rate_limit_per_minute", "rate_limit_burst", "ip_rate_limit_per_minute",
+                "ip_rate_limit_burst"):
+        low = 0 if key == "port" or key.endswith("per_minute") else 1
         if getattr(server, key) < low:
             raise ConfigError(f"server.{key}: must be at least {low}, got {getattr(server, key)}")
+    if server.max_json_bytes > server.max_body_bytes:
+        raise ConfigError(f"server.max_json_bytes: must not exceed server.max_body_bytes "
+                          f"({server.max_body_bytes}), got {server.max_json_bytes}")
     if server.torch_threads < 0:
         raise ConfigError(f"server.torch_threads: must be 0 (auto) or more, got "
                           f"{server.torch_threads}")

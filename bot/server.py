@@ -3,11 +3,13 @@
 One ASGI app: FastAPI for HTTP, python-socketio for /socket.io, both in front of one Agent.
 Turns run in a thread pool (`server.threads`); the utterances of concurrent turns are encoded
 together (bot/batching.py). Every refused or failed request gets a JSON body
-`{"error": "<message>"}` with its status: 400 bad input, 401/403 admin, 404, 413 too large,
-503 session busy (retry), 500 internal (logged with its traceback, and in the session's events).
+`{"error": "<message>"}` with its status: 400 bad input, 401/403 admin, 404, 409 conflict,
+413 too large, 429 rate limit (Retry-After), 503 session busy (Retry-After), 500 internal
+(logged with its traceback, and in the session's events).
 
 Run it with `convrec serve` (uvicorn; `--workers N` processes, each with its own model, sharing
-sessions through Redis), or build the app in process with `create_app(agent, config)`.
+sessions through Redis: bot/workers.py), or build the app in process with `create_app`.
+The admin routes are in bot/admin.py, the API's documented shapes in bot/api_docs.py.
 """
 
 from __future__ import annotations
@@ -27,18 +29,24 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
+from bot import api_docs as docs
+from bot.admin import add_admin_routes
 from bot.agent import Agent, InputError
 from bot.alexa_verify import AlexaVerificationError, AlexaVerifier
-from bot.channels import alexa, rest
+from bot.channels import alexa, rasa, rest
 from bot.channels import socketio as socketio_channel
+from bot.channels.voice import voice_webhook_reply
 from bot.config import Config, ConfigError
 from bot.replies import Reply
-from bot.security import AdminAuth, GuardMiddleware, origin_allowed
+from bot.retrain import RetrainBusy, RetrainJobs, train_command
+from bot.security import AdminAuth, GuardMiddleware, RateLimited, RateLimits, origin_allowed
 from bot.speech import AudioError
 from bot.store import SessionBusy, StoreError
 
 log = logging.getLogger("convrec.server")
 WEB = Path(__file__).resolve().parent / "channels" / "web"
+DESCRIPTION = ("A conversational movie recommender. Every error is JSON {\"error\": message} "
+               "with its status. /admin/* and /users/* want Authorization: Bearer <token>.")
 
 
 class HttpError(Exception):
@@ -53,6 +61,10 @@ def describe_error(error: BaseException) -> tuple[int, str]:
         return error.status, str(error)
     if isinstance(error, (InputError, AudioError, AlexaVerificationError)):
         return 400, str(error)
+    if isinstance(error, RetrainBusy):
+        return 409, str(error)
+    if isinstance(error, RateLimited):
+        return 429, str(error)
     if isinstance(error, SessionBusy):
         return 503, str(error)
     if isinstance(error, StoreError):
@@ -69,6 +81,7 @@ class Runtime:
     agent: Agent
     config: Config
     limiter: anyio.CapacityLimiter
+    rate_limits: RateLimits
     voice: object | None = None  # bot.channels.voice.VoiceChannel, when enabled
     alexa_verifier: AlexaVerifier | None = None
     started: float = field(default_factory=time.time)
@@ -79,6 +92,7 @@ class Runtime:
         return await anyio.to_thread.run_sync(func, *args, limiter=self.limiter)
 
     async def turn(self, session_id: str, text: str, user_id: str | None) -> Reply:
+        self.rate_limits.sender(session_id)
         try:
             reply = await self.run(self.agent.handle, session_id, text, user_id)
         except (InputError, SessionBusy):
@@ -90,13 +104,26 @@ class Runtime:
         self.turns += 1
         return reply
 
+    def client(self, request: Request) -> None:
+        """Count a request that names no sender against its client IP (429 over the limit)."""
+        self.rate_limits.client(request.client.host if request.client else None)
+
+
+def read_json(raw: bytes):
+    """A request body as JSON; InputError saying whether the bytes or the JSON were wrong."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"the request body is not valid UTF-8 (byte {e.start}); send JSON "
+                         "encoded as UTF-8") from e
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        raise InputError(f"the request body is not valid JSON: {e}") from e
+
 
 async def _json_body(request: Request):
-    raw = await request.body()
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise InputError(f"the request body is not valid JSON: {e}") from e
+    return read_json(await request.body())
 
 
 def _json(content) -> JSONResponse:
@@ -108,21 +135,33 @@ def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes")
 
 
+def _page(name: str, media_type: str) -> FileResponse:
+    return FileResponse(WEB / name, media_type=media_type, headers={"Cache-Control": "no-cache"})
+
+
 def create_app(agent: Agent, config: Config, *, voice=None,
-               alexa_verifier: AlexaVerifier | None = None, environ: dict | None = None):
+               alexa_verifier: AlexaVerifier | None = None, environ: dict | None = None,
+               retrain: RetrainJobs | None = None):
     """The ASGI app. `voice` (a VoiceChannel) and `alexa_verifier` are built from config when
-    not given; tests pass a verifier that trusts their own certificate chain."""
+    not given; tests pass a verifier that trusts their own certificate chain. `retrain`: the
+    retrain jobs (default: `convrec train` on $CONVREC_CONFIG, records in paths.state)."""
     import socketio
 
     channels = config.channels
-    runtime = Runtime(agent, config, anyio.CapacityLimiter(config.server.threads))
+    runtime = Runtime(agent, config, anyio.CapacityLimiter(config.server.threads),
+                      RateLimits(config.server))
     if channels.voice.enabled:
         runtime.voice = voice or _voice_channel(agent, config)
     if channels.alexa.enabled and channels.alexa.verify:
         runtime.alexa_verifier = alexa_verifier or AlexaVerifier(
             max_skew_s=channels.alexa.max_skew_s)
+    environ = os.environ if environ is None else environ
+    retrain = retrain or RetrainJobs(config.path("state") / "retrain",
+                                     train_command(environ.get("CONVREC_CONFIG")))
 
-    api = FastAPI(title="convrec", docs_url=None, redoc_url=None, openapi_url=None)
+    api = FastAPI(title="convrec", version="1", docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json")
+    docs.install_openapi(api, DESCRIPTION)
     api.state.runtime = runtime
 
     @api.exception_handler(Exception)
@@ -130,11 +169,15 @@ def create_app(agent: Agent, config: Config, *, voice=None,
         status, message = describe_error(error)
         if status >= 500:
             runtime.errors += 1
-        headers = {"Retry-After": "1"} if status == 503 else None
+        headers = None
+        if status == 503:
+            headers = {"Retry-After": "1"}
+        elif isinstance(error, RateLimited):
+            headers = {"Retry-After": error.retry_after_header}
         return JSONResponse({"error": message}, status_code=status, headers=headers)
 
     for kind in (HttpError, InputError, AudioError, AlexaVerificationError, SessionBusy,
-                 StoreError):
+                 StoreError, RateLimited, RetrainBusy):
         api.add_exception_handler(kind, any_error)
 
     @api.exception_handler(StarletteHTTPException)
@@ -151,37 +194,73 @@ def create_app(agent: Agent, config: Config, *, voice=None,
         return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid request')}"},
                             status_code=400)
 
-    @api.get("/health")
+    @api.get("/health", summary="Liveness: this worker's pid, its store, the catalog size",
+             responses=docs.answers(docs.Health))
     async def health():
         return {"status": "ok", "pid": os.getpid(), "store": agent.store.describe(),
                 "items": len(agent.catalog)}
 
-    # -- REST --------------------------------------------------------------------------------
+    # -- REST and Rasa -------------------------------------------------------------------------
     if channels.rest.enabled:
-        @api.post("/api/message")
+        @api.post("/api/message", tags=["chat"], summary="One turn of a conversation",
+                  openapi_extra=docs.body(docs.MessageRequest),
+                  responses=docs.answers(docs.Reply, 400, 413, 429, 503))
         async def message(request: Request):
             msg = rest.read_message(await _json_body(request))
             return _json((await runtime.turn(msg.session_id, msg.text, msg.user_id)).to_json())
 
-        @api.get("/api/sessions/{session_id}")
-        async def session_history(session_id: str):
+        @api.get("/api/sessions/{session_id}", tags=["chat"],
+                 summary="The conversation so far (what the person saw)",
+                 responses=docs.answers(docs.Transcript, 404, 429))
+        async def session_history(session_id: str, request: Request):
+            runtime.client(request)
             events = await runtime.run(agent.store.events, session_id)
+            if not events:
+                raise HttpError(404, f"no session {session_id!r}: nothing was said in it yet")
             return _json({"session": session_id, "messages": rest.transcript(events)})
 
-        @api.post("/webhooks/rest/webhook")
+        @api.post("/webhooks/rest/webhook", tags=["rasa"],
+                  summary="Rasa's REST channel: one bot message with the items under custom",
+                  openapi_extra=docs.body(docs.RasaWebhookRequest),
+                  responses={**docs.answers(None, 400, 413, 429, 503),
+                             200: {"model": list[docs.RasaMessage], "description": "OK"}})
         async def rasa_webhook(request: Request):
-            msg = rest.read_rasa(await _json_body(request))
+            msg = rasa.read_webhook(await _json_body(request))
             reply = await runtime.turn(msg.session_id, msg.text, msg.user_id)
-            return _json(rest.rasa_messages(reply, msg.session_id))
+            return _json(rasa.webhook_messages(reply, msg.session_id))
+
+        @api.post("/model/parse", tags=["rasa"],
+                  summary="Rasa's parse: intent, intent ranking and entities of a text",
+                  openapi_extra=docs.body(docs.ParseRequest),
+                  responses=docs.answers(docs.ParseResult, 400, 413, 429))
+        async def model_parse(request: Request):
+            runtime.client(request)
+            text, shown = rasa.read_parse(await _json_body(request))
+            return _json(rasa.parse_result(await runtime.run(agent.parse, text, shown)))
 
     # -- voice -------------------------------------------------------------------------------
+    if channels.voice.enabled:
+        @api.post("/voice", tags=["voice"],
+                  summary="Generic voice webhook: text in, speech, SSML and display out",
+                  openapi_extra=docs.body(docs.VoiceRequest),
+                  responses=docs.answers(docs.VoiceReply, 400, 413, 429, 503))
+        async def voice_webhook(request: Request):
+            msg = rest.read_message(await _json_body(request))
+            reply = await runtime.turn(msg.session_id, msg.text, msg.user_id)
+            return _json(voice_webhook_reply(reply))
+
     if runtime.voice is not None:
-        @api.post("/api/voice")
+        @api.post("/api/voice", tags=["voice"],
+                  summary="A WAV recording in; transcript, reply and speech out",
+                  openapi_extra=docs.body(media_type="audio/wav",
+                                          schema={"type": "string", "format": "binary"}),
+                  responses=docs.answers(docs.SpokenTurn, 400, 413, 429, 503))
         async def voice_turn(request: Request, session: str, user: str | None = None,
                              speak: str | None = None):
             wav = await request.body()
             if not wav:
                 raise InputError("send the recording as the request body (audio/wav)")
+            runtime.rate_limits.sender(session)
             turn = await runtime.run(runtime.voice.turn, session, wav, user, _flag(speak))
             runtime.turns += 1
             out = turn.to_json()
@@ -191,13 +270,18 @@ def create_app(agent: Agent, config: Config, *, voice=None,
 
     # -- Alexa -------------------------------------------------------------------------------
     if channels.alexa.enabled:
-        @api.post("/webhooks/alexa")
+        @api.post("/webhooks/alexa", tags=["voice"],
+                  summary="Alexa custom skill (signature checked unless channels.alexa.verify "
+                          "is false)",
+                  openapi_extra=docs.body(schema={"type": "object",
+                                                  "description": "an Alexa request"}),
+                  responses=docs.answers(None, 400, 413, 429))
         async def alexa_webhook(request: Request):
             raw = await request.body()
             if runtime.alexa_verifier is not None:
                 body = await runtime.run(runtime.alexa_verifier.verify, request.headers, raw)
             else:  # channels.alexa.verify: false — local testing only
-                body = await _json_body(request)
+                body = read_json(raw)
             turn = alexa.read_request(body)
             skill = channels.alexa.skill_id
             if skill and turn.application_id != skill:
@@ -211,44 +295,33 @@ def create_app(agent: Agent, config: Config, *, voice=None,
                 return _json(alexa.render_error(str(e)))
             return _json(alexa.render(reply))
 
-    # -- the widget --------------------------------------------------------------------------
+    # -- pages: the widget, the API docs ------------------------------------------------------
     if channels.widget.enabled:
-        @api.get("/")
+        @api.get("/", include_in_schema=False)
         async def page():
             return FileResponse(WEB / "index.html", media_type="text/html")
 
-        @api.get("/widget.js")
+        @api.get("/widget.js", include_in_schema=False)
         async def widget_js():
-            return FileResponse(WEB / "widget.js", media_type="text/javascript",
-                                headers={"Cache-Control": "no-cache"})
+            return _page("widget.js", "text/javascript")
 
-        @api.get("/widget.css")
+        @api.get("/widget.css", include_in_schema=False)
         async def widget_css():
-            return FileResponse(WEB / "widget.css", media_type="text/css",
-                                headers={"Cache-Control": "no-cache"})
+            return _page("widget.css", "text/css")
 
-    # -- admin (bot/security.py checks the token before these run) ----------------------------
-    @api.get("/admin/stats")
-    async def stats():
-        encoder = agent.nlu.encoder
-        return {"pid": os.getpid(), "uptime_s": round(time.time() - runtime.started, 1),
-                "turns": runtime.turns, "errors": runtime.errors,
-                "store": agent.store.describe(),
-                "encoder_batches": getattr(encoder, "batches", None),
-                "encoder_texts": getattr(encoder, "texts", None)}
+    @api.get("/docs", include_in_schema=False)
+    async def docs_page():
+        return _page("docs.html", "text/html")
 
-    @api.get("/admin/sessions/{session_id}")
-    async def admin_session(session_id: str):
-        state = await runtime.run(agent.store.load_state, session_id)
-        if state is None:
-            raise HttpError(404, f"no session {session_id!r}")
-        events = await runtime.run(agent.store.events, session_id)
-        return {"session": session_id, "state": state, "events": events}
+    @api.get("/docs.js", include_in_schema=False)
+    async def docs_js():
+        return _page("docs.js", "text/javascript")
 
-    @api.get("/admin/feedback")
-    async def admin_feedback(limit: int = 100):
-        rows = await runtime.run(agent.store.behavior_log)
-        return {"behavior_log": rows[-max(1, min(limit, 10_000)):]}
+    @api.get("/docs.css", include_in_schema=False)
+    async def docs_css():
+        return _page("docs.css", "text/css")
+
+    add_admin_routes(api, runtime, retrain)
 
     if channels.rest.enabled or channels.voice.enabled:
         api.add_middleware(CORSMiddleware, allow_origins=list(config.server.cors_origins),
@@ -277,6 +350,8 @@ def load_serving_agent(config: Config, log_message=log.info) -> Agent:
     from bot.assemble import assemble_agent
     from bot.batching import MicroBatchEncoder
 
+    if not logging.getLogger().handlers:  # errors with tracebacks go to stderr, timestamped
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     server = config.server
     if server.workers > 1 and not config.stores.is_redis:
         raise ConfigError("server.workers > 1 needs stores.sessions: redis://HOST:PORT/DB "
@@ -289,15 +364,9 @@ def load_serving_agent(config: Config, log_message=log.info) -> Agent:
 
 
 def app_factory():
-    """For uvicorn (`convrec serve`): each worker process builds its own agent and app."""
+    """For running under another ASGI server (`uvicorn --factory bot.server:app_factory`, one
+    process each): the app for config.yml (or $CONVREC_CONFIG). `convrec serve` is the usual way."""
     from bot.config import load_config
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = load_config()
-    overrides = os.environ.get("CONVREC_SERVER_WORKERS")
-    if overrides:
-        import dataclasses
-
-        config = dataclasses.replace(config, server=dataclasses.replace(
-            config.server, workers=int(overrides)))
     return create_app(load_serving_agent(config), config)

@@ -76,6 +76,7 @@ class SessionStore:
         self._connection().executescript(SCHEMA)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._write_lock = threading.Lock()  # this process's writes, one after another
 
     def describe(self) -> str:
         return f"sqlite:{self.path}"
@@ -104,14 +105,18 @@ class SessionStore:
 
     @contextmanager
     def _connect(self):
-        db = self._connection()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        # One writer at a time, queued here: threads contending for SQLite's own write lock
+        # wait in its busy handler, which sleeps in steps of up to 100 ms (measured with 32
+        # threads: p99 of a write 184-339 ms, max 770 ms; queued here: a few ms).
+        with self._write_lock:
+            db = self._connection()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def load_state(self, session_id: str) -> dict | None:
         row = self._connection().execute(
@@ -173,6 +178,39 @@ class SessionStore:
         ).fetchall()
         keys = ("user_id", "item_id", "event", "value", "ts", "source")
         return [dict(zip(keys, row)) for row in rows]
+
+    # -- forgetting a user (DELETE /users/{id}) -----------------------------------------------
+    def user_sessions(self, user_id: str) -> list[str]:
+        """Sessions tagged with `user_id`, and the session whose id is `user_id`, if it exists."""
+        db = self._connection()
+        rows = db.execute("SELECT session_id FROM sessions WHERE user_id = ? OR session_id = ?",
+                          (user_id, user_id)).fetchall()
+        found = {r[0] for r in rows}
+        if user_id not in found and db.execute(
+                "SELECT 1 FROM events WHERE session_id = ? LIMIT 1", (user_id,)).fetchone():
+            found.add(user_id)  # a session whose only turn failed: events, no state
+        return sorted(found)
+
+    def delete_user(self, user_id: str, session_ids: list[str]) -> dict[str, int]:
+        """Remove `session_ids` (their state, events and feedback), every feedback row of
+        `user_id`, and the behavior-log rows of the user and of those sessions, in one
+        transaction. Returns how many rows of each went."""
+        owners = [user_id] + [f"session:{s}" for s in session_ids]
+        in_sessions = ",".join("?" * len(session_ids)) or "NULL"
+        in_owners = ",".join("?" * len(owners))
+        with self._connect() as db:
+            removed = {
+                "sessions": db.execute(f"DELETE FROM sessions WHERE session_id IN ({in_sessions})",
+                                       session_ids).rowcount,
+                "events": db.execute(f"DELETE FROM events WHERE session_id IN ({in_sessions})",
+                                     session_ids).rowcount,
+                "feedback": db.execute(
+                    f"DELETE FROM feedback WHERE session_id IN ({in_sessions}) OR user_id = ?",
+                    [*session_ids, user_id]).rowcount,
+                "behavior_log": db.execute(
+                    f"DELETE FROM behavior_log WHERE user_id IN ({in_owners})", owners).rowcount,
+            }
+        return removed
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)

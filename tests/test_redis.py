@@ -1,8 +1,11 @@
-"""Sessions in Redis (a real redis-server on 127.0.0.1): the store, its cross-worker lock, and
-`convrec serve --workers 2` answering one conversation from both workers."""
+"""Sessions in Redis (a real redis-server on 127.0.0.1): the store, its cross-worker lock,
+`convrec serve --workers 2` answering one conversation from both workers (and replacing one that
+is killed), and forgetting a user (DELETE /users/{id}) in Redis."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -135,12 +138,45 @@ def test_two_workers_share_one_conversation(tmp_path, redis_server):
                  if m["turn"] != 2]  # turn 2 re-lists the two kept movies
         assert len(shown) == len(set(shown)), "no movie shown twice"
 
+        # a worker that dies (SIGKILL) is replaced; the conversation goes on meanwhile
+        dead = seen_pids.pop()
+        os.kill(dead, signal.SIGKILL)
+        gone_by = time.monotonic() + 30
+        while not process_gone(dead) and time.monotonic() < gone_by:
+            time.sleep(0.05)  # until then, connections hashed to its socket are reset
+        assert say("more")["items"], "the other worker answers at once"
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            with client(server.base, timeout_s=10) as http:
+                pid = http.get("/health").json()["pid"]
+            if pid not in seen_pids and pid != dead:
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError("no new worker came up after one was killed")
+        turns = [m["turn"] for m in say_history(server.base, session) if m["from"] == "user"]
+        assert turns == list(range(1, 14))
+
     from bot.store_redis import RedisSessionStore
 
     store = RedisSessionStore(redis_server.url)
     assert {(b["user_id"], b["item_id"], b["event"]) for b in store.behavior_log()} >= {
         (f"session:{session}", rejected, "rejected")}
     store.close()
+
+
+def process_gone(pid: int) -> bool:
+    """Exited (a zombie until its parent reaps it: its sockets are closed already)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def say_history(base: str, session: str) -> list[dict]:
+    with client(base) as http:
+        return http.get(f"/api/sessions/{session}").json()["messages"]
 
 
 def test_feedback_survives_a_redis_crash(tmp_path):
@@ -163,3 +199,38 @@ def test_feedback_survives_a_redis_crash(tmp_path):
         store.close()
     finally:
         redis_server.stop()
+
+
+def test_forget_a_user_in_redis(redis_server, agent, agent_config):
+    """DELETE /users/{id} over real HTTP on an app whose sessions are in Redis (the shared
+    agent's models, a Redis store): the same checks as SQLite's (tests/test_admin.py)."""
+    import dataclasses
+
+    from conftest import ADMIN_TOKEN
+    from serving import InProcessServer
+    from test_admin import check_forget_user
+
+    from bot.agent import Agent
+    from bot.server import create_app
+    from bot.store_redis import RedisSessionStore
+
+    store = RedisSessionStore(redis_server.url)
+    store.redis.flushdb()
+    redis_agent = Agent(agent.config, agent.catalog, agent.recommender, agent.nlu, store,
+                        agent.templates)
+    channels = dataclasses.replace(
+        agent_config.channels,
+        voice=dataclasses.replace(agent_config.channels.voice, enabled=False),
+        alexa=dataclasses.replace(agent_config.channels.alexa, enabled=False))
+    app = create_app(redis_agent, dataclasses.replace(agent_config, channels=channels),
+                     environ={"CONVREC_ADMIN_TOKEN": ADMIN_TOKEN})
+    try:
+        with InProcessServer(app) as server, client(server.base) as http:
+            assert http.get("/health").json()["store"] == redis_server.url
+            assert http.delete("/users/15").status_code == 401  # no token
+            check_forget_user(http, "forget-redis")
+        assert store.user_sessions("15") == [] and store.user_sessions("forget-redis-c") == []
+        assert not store.redis.exists("convrec:events:forget-redis-b",
+                                      "convrec:session:forget-redis-b")
+    finally:
+        store.close()

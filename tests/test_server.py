@@ -1,10 +1,13 @@
-"""The HTTP server over real HTTP on 127.0.0.1: REST, Rasa's webhook, socket.io, Alexa, admin,
-errors. One in-process server around the shared agent (conftest `live_server`)."""
+"""The HTTP server over real HTTP on 127.0.0.1: REST, Rasa's webhook and parse, socket.io, Alexa,
+admin, the API docs, errors. One in-process server around the shared agent (conftest
+`live_server`). Retraining, forgetting users and rate limits: tests/test_admin.py."""
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from xml.sax.saxutils import escape
 
 import httpx
 import pytest
@@ -44,43 +47,81 @@ def test_rest_conversation_keeps_rejected_movies_out_and_the_transcript(http, se
     assert messages[0]["text"] == "a crime thriller from the 90s"
     assert messages[1]["items"] == first["items"]
     assert messages[-1]["items"] == later[-1]["items"]
-    assert http.get("/api/sessions/never-used").json()["messages"] == []
+    unknown = http.get("/api/sessions/never-used")
+    assert unknown.status_code == 404 and "no session 'never-used'" in unknown.json()["error"]
 
 
 def test_rasa_rest_webhook_answers_in_rasa_format(http, session_id):
     r = http.post("/webhooks/rest/webhook",
                   json={"sender": session_id, "message": "something funny from the 80s"})
     assert r.status_code == 200, r.text
-    messages = r.json()
-    assert all(m["recipient_id"] == session_id for m in messages)
-    assert len(messages) == 4  # the text, then one message per item
-    items = [m["custom"]["item"] for m in messages[1:]]
+    [message] = r.json()  # one bot message: text, buttons, custom.items
+    assert set(message) == {"recipient_id", "text", "buttons", "custom"}
+    assert message["recipient_id"] == session_id
+    items = message["custom"]["items"]
+    assert len(items) == 3 and all(set(i) == ITEM_KEYS for i in items)
     assert all(1980 <= i["year"] <= 1989 for i in items)
-    assert messages[1]["text"].startswith(f"1. {items[0]['title']} ({items[0]['year']})")
-    buttons = messages[-1]["buttons"]
+    lines = message["text"].splitlines()  # plain Rasa clients show the picks as text
+    assert len(lines) == 4 and lines[1].startswith(f"1. {items[0]['title']} ({items[0]['year']})")
+    buttons = message["buttons"]
+    assert all(set(b) == {"title", "payload"} for b in buttons)
     assert {"title": "Not #2", "payload": f'/reject{{"item":"{items[1]["id"]}"}}'} in buttons
-    again = http.post("/webhooks/rest/webhook",
-                      json={"sender": session_id, "message": buttons[-1]["payload"]}).json()
-    assert not {m["custom"]["item"]["id"] for m in again[1:]} & {i["id"] for i in items}
+    [again] = http.post("/webhooks/rest/webhook",
+                        json={"sender": session_id, "message": buttons[-1]["payload"]}).json()
+    assert again["custom"]["items"] and not (
+        {i["id"] for i in again["custom"]["items"]} & {i["id"] for i in items})
+    [hello] = http.post("/webhooks/rest/webhook",
+                        json={"sender": f"{session_id}-2", "message": "hello"}).json()
+    assert hello["custom"] == {"items": []} and hello["text"]
 
 
 @pytest.mark.parametrize("body, status, message", [
     (b"not json", 400, "not valid JSON"),
+    (b'{"session": "s", "text": "a comedy"', 400, "not valid JSON"),  # cut short
     (b'{"session": "s"}', 400, "'text' is required"),
     (b'{"text": "hi"}', 400, "'session' is required"),
+    (b'{"session": "", "text": "hi"}', 400, "'session' is required"),
+    (b'{"session": "s", "text": 5}', 400, "'text' is required and must be a string"),
     (b'{"session": "s", "text": ""}', 400, "empty message"),
+    (b'{"session": "s", "text": "   "}', 400, "empty message"),
     (b'{"session": "s", "text": "hi\\u0007"}', 400, "control characters"),
     (b'{"session": "s", "text": "/reject{\\"item\\": \\"nope\\"}"}', 400, "unknown item"),
     (b'{"session": "s", "text": "/fly{}"}', 400, "unknown payload intent"),
     (b'{"session": "s", "text": "hi", "user": "999999"}', 400, "unknown user"),
     (b'{"session": "s", "text": "hi", "user": [1]}', 400, "'user' must be"),
     (b'[1, 2]', 400, "expected a JSON object"),
+    (b"", 400, "not valid JSON"),
+    # invalid UTF-8: a whole body of it, raw bytes inside a JSON string, a lone surrogate escape
+    (b"\xff\xfe\x00{", 400, "not valid UTF-8 (byte 0)"),
+    (b'{"session": "s", "text": "caf\xe9 movies"}', 400, "not valid UTF-8 (byte 29)"),
+    (b'{"session": "s", "text": "a comedy \\ud800"}', 400, "not valid Unicode"),
+    (b'{"session": "\\ud800", "text": "a comedy"}', 400, "'session' must be printable"),
 ])
 def test_bad_requests_get_a_json_error_with_a_clear_message(http, body, status, message):
     r = http.post("/api/message", content=body, headers={"content-type": "application/json"})
-    assert r.status_code == status
+    assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/json")
     assert message in r.json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/api/message", "/webhooks/rest/webhook", "/model/parse",
+                                  "/voice"])
+def test_every_json_endpoint_refuses_bad_json_missing_fields_and_1_mb(http, path):
+    for body in (b"{nope", b"\xc3\x28"):
+        r = http.post(path, content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 400 and "not valid" in r.json()["error"], (body, r.text)
+    r = http.post(path, json={})
+    assert r.status_code == 400 and "is required" in r.json()["error"]
+    megabyte = b'{"session": "s", "sender": "s", "text": "' + b"x" * 1_000_000 + b'"}'
+    r = http.post(path, content=megabyte, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "request body over 65536 bytes" in r.json()["error"]
+
+    def chunks():  # no content-length: counted while it arrives
+        for _ in range(100):
+            yield b"x" * 10_000
+
+    r = http.post(path, content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"].startswith("request body over")
 
 
 def test_long_messages_unknown_routes_and_huge_bodies_are_refused(http):
@@ -94,6 +135,86 @@ def test_long_messages_unknown_routes_and_huge_bodies_are_refused(http):
     assert r.status_code == 413 and "over" in r.json()["error"]
     r = http.post("/webhooks/rest/webhook", json={"sender": "s"})
     assert r.status_code == 400 and "'message' is required" in r.json()["error"]
+    # voice uploads may be larger than JSON bodies (server.max_body_bytes)
+    r = http.post("/api/voice", params={"session": "s"}, content=b"RIFF" + b"\0" * 1_000_000)
+    assert r.status_code == 400 and "WAV" in r.json()["error"]
+    r = http.post("/api/voice", params={"session": "s"}, content=b"\0" * 2_100_000)
+    assert r.status_code == 413
+
+
+def test_model_parse_answers_in_rasas_shape(http):
+    r = http.post("/model/parse", json={"text": "a thriller with Tom Hanks, not a romance"})
+    assert r.status_code == 200, r.text
+    parse = r.json()
+    assert set(parse) == {"text", "intent", "intent_ranking", "entities"}
+    assert parse["text"] == "a thriller with Tom Hanks, not a romance"
+    assert parse["intent"]["name"] == "request_recommendation"
+    assert parse["intent_ranking"][0] == parse["intent"]
+    assert all(set(i) == {"name", "confidence"} for i in parse["intent_ranking"])
+    by_value = {e["value"]: e for e in parse["entities"]}
+    hanks = by_value["Tom Hanks"]
+    assert (hanks["entity"], hanks["start"], hanks["end"], hanks["role"]) == (
+        "person", 16, 25, "actor")
+    assert hanks["extractor"] == "convrec.EntityExtractor"
+    assert by_value["Romance"]["entity"] == "genre"
+    assert by_value["Romance"]["polarity"] == "unwanted"  # convrec's extra, beside Rasa's
+    assert "role" not in by_value["Thriller"]
+
+    shown = post(http, "parse-shown", "a comedy from the 90s")["items"]
+    second = http.post("/model/parse", json={"text": "not the second one",
+                                             "shown": [i["id"] for i in shown]}).json()
+    assert second["intent"]["name"] == "reject"
+    [reference] = [e for e in second["entities"] if e["entity"] == "reference"]
+    assert reference["item_ids"] == [shown[1]["id"]]
+
+    for body, message in [({"text": ""}, "empty message"), ({}, "'text' is required"),
+                          ({"text": "hi", "shown": ["nope"]}, "unknown item id 'nope'"),
+                          ({"text": "hi", "shown": "1"}, "'shown' must be a list")]:
+        r = http.post("/model/parse", json=body)
+        assert r.status_code == 400 and message in r.json()["error"], (body, r.text)
+
+
+def test_openapi_lists_every_endpoint_with_its_request_body(http):
+    spec = http.get("/openapi.json").json()
+    paths = spec["paths"]
+    for path, method in [("/api/message", "post"), ("/api/sessions/{session_id}", "get"),
+                         ("/webhooks/rest/webhook", "post"), ("/model/parse", "post"),
+                         ("/voice", "post"), ("/api/voice", "post"), ("/webhooks/alexa", "post"),
+                         ("/health", "get"), ("/admin/retrain", "post"),
+                         ("/admin/retrain/{job_id}", "get"), ("/users/{user_id}", "delete")]:
+        assert method in paths.get(path, {}), f"{method.upper()} {path} is not documented"
+    schemas = spec["components"]["schemas"]
+
+    def body_schema(path):
+        content = paths[path]["post"]["requestBody"]["content"]
+        ref = content["application/json"]["schema"]["$ref"]
+        return schemas[ref.rsplit("/", 1)[1]]
+
+    assert set(body_schema("/api/message")["required"]) == {"session", "text"}
+    assert set(body_schema("/api/message")["properties"]) == {"session", "text", "user"}
+    assert set(body_schema("/webhooks/rest/webhook")["required"]) == {"sender", "message"}
+    assert body_schema("/model/parse")["required"] == ["text"]
+    assert "audio/wav" in paths["/api/voice"]["post"]["requestBody"]["content"]
+    reply = paths["/api/message"]["post"]["responses"]["200"]["content"]["application/json"]
+    assert reply["schema"]["$ref"].endswith("/Reply")
+    assert set(schemas["Item"]["properties"]) == ITEM_KEYS
+    assert set(schemas["RasaMessage"]["properties"]) == {"recipient_id", "text", "buttons",
+                                                          "custom"}
+    assert set(schemas["VoiceReply"]["properties"]) == {"speech", "ssml", "display"}
+    assert "422" not in paths["/api/sessions/{session_id}"]["get"]["responses"]  # we say 400
+    assert "401" in paths["/users/{user_id}"]["delete"]["responses"]
+
+
+def test_docs_page_needs_no_other_host(http):
+    page = http.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    script = http.get("/docs.js")
+    assert script.status_code == 200 and "/openapi.json" in script.text
+    assert http.get("/docs.css").status_code == 200
+    for text in (page.text, script.text, http.get("/docs.css").text):
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text), "an external host"
+    assert ".innerHTML" not in script.text
 
 
 def test_admin_api_needs_the_token(http, session_id):
@@ -162,9 +283,25 @@ def test_socketio_speaks_rasa_webchat(live_server):
                                   "session_id": "socket-session"})
         assert done.wait(120)
         bot = [m for kind, m in received if kind == "bot"]
-        assert len(bot) == 4 and bot[0]["text"]
-        assert all(1980 <= m["custom"]["item"]["year"] <= 1989 for m in bot[1:])
+        assert len(bot) == 2 and bot[0]["text"]  # the text, then the carousel of items
+        attachment = bot[1]["attachment"]
+        assert attachment["type"] == "template"
+        assert attachment["payload"]["template_type"] == "generic"
+        elements = attachment["payload"]["elements"]
+        items = bot[1]["custom"]["items"]
+        assert len(elements) == len(items) == 3
+        assert all(1980 <= i["year"] <= 1989 and set(i) == ITEM_KEYS for i in items)
+        for element, item in zip(elements, items):
+            assert element["title"] == f"{item['title']} ({item['year']})"
+            assert item["reason"] in element["subtitle"]
+            assert [b["title"] for b in element["buttons"]] == ["Love it", "Seen it",
+                                                                 "Not for me"]
+            assert element["buttons"][2] == {"title": "Not for me", "type": "postback",
+                                             "payload": f'/reject{{"item":"{item["id"]}"}}'}
+        assert "quick_replies" not in bot[0]  # they ride on the last message
         assert bot[-1]["quick_replies"][0]["content_type"] == "text"
+        assert bot[-1]["quick_replies"][-1] == {"content_type": "text", "title": "More",
+                                                "payload": "/ask_more"}
         done.clear()
         sio.emit("user_uttered", {"message": "", "session_id": "socket-session"})
         assert done.wait(30)
@@ -213,11 +350,14 @@ def test_alexa_skill_conversation(http, alexa_chain):
     assert launch.json()["response"]["shouldEndSession"] is False
     asked = alexa_post(http, alexa_chain, alexa_request(query="a comedy from the nineties",
                                                         session_id=session)).json()["response"]
-    speech = asked["outputSpeech"]["text"]
+    assert asked["outputSpeech"]["type"] == "SSML"
+    speech = asked["outputSpeech"]["ssml"]
+    assert speech.startswith("<speak>") and speech.endswith("</speak>")
+    assert asked["reprompt"]["outputSpeech"]["ssml"].startswith("<speak>")
     card = asked["card"]["content"].splitlines()
     assert len(card) == 4 and card[1].startswith("1. ")
     first_title = card[1][3:card[1].index(" (")]
-    assert first_title in speech and '"more"' in speech
+    assert escape(first_title, {"'": "&apos;"}) in speech and "&quot;more&quot;" in speech
     rejected = alexa_post(http, alexa_chain, alexa_request(
         intent="RejectIntent", query="the first one", session_id=session)).json()["response"]
     listed = rejected["card"]["content"].splitlines()
@@ -244,7 +384,7 @@ def test_alexa_refuses_unsigned_tampered_and_spoken_errors(http, alexa_chain):
     assert bad_url.status_code == 400 and "host" in bad_url.json()["error"]
     empty = alexa_post(http, alexa_chain, alexa_request(query=""))
     assert empty.status_code == 200  # said to the person, not an HTTP error
-    assert "say what you would like" in empty.json()["response"]["outputSpeech"]["text"]
+    assert "say what you would like" in empty.json()["response"]["outputSpeech"]["ssml"]
 
 
 def test_an_internal_failure_is_a_logged_500_not_silence(agent_config, tmp_path):

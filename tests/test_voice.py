@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import shutil
 import wave
+from xml.etree import ElementTree
 
 import httpx
 import numpy as np
@@ -122,3 +123,88 @@ def test_unusable_audio_gets_a_clear_error(live_server):
     assert r.status_code == 400 and "no speech" in r.json()["error"]
     r = httpx.post(f"{live_server.base}/api/voice", content=silence, timeout=30)
     assert r.status_code == 400 and "session" in r.json()["error"]
+
+
+def test_generic_voice_webhook_speaks_ssml_and_shows_items(live_server):
+    r = httpx.post(f"{live_server.base}/voice", timeout=120,
+                   json={"session": "voice-hook", "text": "a comedy from the nineties"})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert set(out) == {"speech", "ssml", "display"}
+    items = out["display"]["items"]
+    assert len(items) == 3 and all(1990 <= i["year"] <= 1999 for i in items)
+    assert set(items[0]) == {"id", "title", "year", "genres", "reason", "score"}
+    assert out["display"]["text"] and out["display"]["quick_replies"]
+    assert all(i["title"] in out["speech"] for i in items)
+    ssml = out["ssml"]
+    assert ssml.startswith("<speak>") and ssml.endswith("</speak>")
+    ElementTree.fromstring(ssml)  # well-formed XML, whatever the titles hold
+    spoken = "".join(ElementTree.fromstring(ssml).itertext())
+    assert all(i["title"] in spoken for i in items)
+    assert ssml.count("<break") == 4  # lead, three items, hint
+
+    r = httpx.post(f"{live_server.base}/voice", json={"session": "voice-hook", "text": ""},
+                   timeout=30)
+    assert r.status_code == 400 and "empty message" in r.json()["error"]
+
+
+def test_ssml_escapes_titles_and_says_at_most_three_items():
+    from bot.channels.voice import speech_for, ssml_for
+    from bot.replies import Reply
+
+    items = [{"id": str(n), "title": f"Tom & Jerry <{n}> \"Live\"", "year": 1990 + n,
+              "genres": ["Comedy"], "reason": "funny", "score": 1.0} for n in range(5)]
+    reply = Reply("s", "Here are some picks (comedy):", items)
+    ssml = ssml_for(reply)
+    root = ElementTree.fromstring(ssml)  # would fail on a raw & or <
+    spoken = "".join(root.itertext())
+    assert 'Tom & Jerry <2> "Live", from 1992' in spoken
+    assert "<3>" not in spoken and "<4>" not in spoken  # at most three items said
+    assert spoken == speech_for(reply)  # the same words as the plain speech
+    assert "&amp;" in ssml and "&lt;0&gt;" in ssml and "&quot;Live&quot;" in ssml
+    assert ssml_for(Reply("s", "Hello & welcome")) == "<speak>Hello &amp; welcome</speak>"
+
+
+@needs_espeak
+def test_convrec_voice_wav_in_wav_out(tmp_path):
+    """The whole offline loop as a person would run it: espeak-ng says the request into a WAV,
+    `convrec voice --in ... --out ...` (a real process) transcribes it, answers, and writes
+    the spoken reply."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    from bot.speech import is_silent
+
+    request = tmp_path / "request.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us+f2", "-s", "160", "-w", str(request),
+                    "recommend me a funny movie from the nineties"], check=True, timeout=60)
+    reply_wav = tmp_path / "reply.wav"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "voice", "--in", str(request), "--out", str(reply_wav),
+         "--json", "--session", "voice-cli"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    turn = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "funny" in turn["transcript"] and "nineties" in turn["transcript"]
+    items = turn["reply"]["items"]
+    assert len(items) == 3
+    assert all(1990 <= i["year"] <= 1999 and "Comedy" in i["genres"] for i in items)
+    assert items[0]["title"] in turn["speech"]
+    assert turn["reply_wav"] == str(reply_wav)
+
+    with wave.open(str(reply_wav)) as w:
+        assert w.getnchannels() == 1 and w.getsampwidth() == 2
+        seconds = w.getnframes() / w.getframerate()
+    assert seconds > 3.0, "the reply names three movies: more than a blip"
+    assert not is_silent(wav_to_pcm16k(reply_wav.read_bytes(), max_seconds=120))
+
+    silent = tmp_path / "silence.wav"
+    silent.write_bytes(_wav(np.zeros(16000), 16000))
+    refused = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "voice", "--in", str(silent), "--out",
+         str(tmp_path / "nothing.wav")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert refused.returncode == 1 and "no speech recognised" in refused.stdout
+    assert not (tmp_path / "nothing.wav").exists()

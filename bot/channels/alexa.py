@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.agent import InputError
-from bot.channels.voice import speech_for
+from bot.channels.voice import ssml, ssml_for
 from bot.replies import Reply
 
 BUILT_IN_MESSAGES = {
@@ -79,28 +79,28 @@ def read_request(body: dict) -> AlexaTurn:
     raise InputError(f"unknown intent {name!r} for this skill")
 
 
-def speech_response(speech: str, end_session: bool, card: str | None = None) -> dict:
-    response: dict = {"outputSpeech": {"type": "PlainText", "text": speech},
+def speech_response(speech_ssml: str, end_session: bool, card: str | None = None) -> dict:
+    response: dict = {"outputSpeech": {"type": "SSML", "ssml": speech_ssml},
                       "shouldEndSession": end_session}
     if not end_session:
-        response["reprompt"] = {"outputSpeech": {"type": "PlainText", "text": REPROMPT}}
+        response["reprompt"] = {"outputSpeech": {"type": "SSML", "ssml": ssml(REPROMPT)}}
     if card:
         response["card"] = {"type": "Simple", "title": "convrec", "content": card}
     return {"version": "1.0", "sessionAttributes": {}, "response": response}
 
 
 def render(reply: Reply) -> dict:
-    """Speech for the reply (titles and years of up to three items) and a card with reasons."""
+    """SSML for the reply (titles and years of up to three items) and a card with reasons."""
     lines = [reply.text] + [
         f"{n}. {i['title']}" + (f" ({i['year']})" if i.get("year") else "") + f" - {i['reason']}"
         for n, i in enumerate(reply.items, start=1)]
-    return speech_response(speech_for(reply), end_session=reply.action == "goodbye",
+    return speech_response(ssml_for(reply), end_session=reply.action == "goodbye",
                            card="\n".join(lines) if reply.items else None)
 
 
 def render_error(message: str) -> dict:
     """A refused message, said aloud (Alexa cannot show an HTTP error to the person)."""
-    return speech_response(message, end_session=False)
+    return speech_response(ssml(message), end_session=False)
 
 
 def empty_response() -> dict:

@@ -82,7 +82,8 @@ def run_interactive(agent: Agent, session_id: str, user_id: str | None, history_
     if resumed:
         state = agent.state(session_id)
         if state.last_shown:
-            print(render_reply(Reply(session_id, "Last time I suggested:", state.last_shown), color))
+            print(render_reply(Reply(session_id, "Last time I suggested:", state.last_shown),
+                               color))
     while True:
         try:
             text = prompt.prompt(ANSI("\033[1myou>\033[0m ") if color else "you> ")

@@ -2,8 +2,13 @@
 
     client → session_request {"session_id"?}        server → session_confirm "<session id>"
     client → user_uttered {"message", "session_id", "customData"?: {"user"}}
-    server → bot_uttered {"text", "quick_replies"?: [{"content_type", "title", "payload"}],
-                          "custom"?: {"item"}}  (one per message: the text, then each item)
+    server → bot_uttered {"text"}                    the reply's text, then, when there are items:
+    server → bot_uttered {"attachment": {"type": "template", "payload": {"template_type": "generic",
+                          "elements": [{"title", "subtitle", "buttons": [{"title", "type":
+                          "postback", "payload"}]}]}}, "custom": {"items"}}
+             (rasa-webchat shows the elements as a carousel of cards with buttons; convrec's own
+             item fields, as in `convrec chat --json`, are under "custom")
+             `quick_replies` [{"content_type": "text", "title", "payload"}] ride on the last one
     server → bot_uttered {"text", "error", "status"} when a message is refused or fails
 
 A refused message is answered, never dropped: rasa-webchat shows the "text" of the error.
@@ -15,18 +20,33 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from bot.agent import InputError
-from bot.channels.rest import item_line
-from bot.replies import Reply
+from bot.replies import Reply, payload
 
 RunTurn = Callable[[str, str, str | None], Awaitable[Reply]]
 DescribeError = Callable[[BaseException], tuple[int, str]]
+CARD_BUTTONS = (("Love it", "accept"), ("Seen it", "seen"), ("Not for me", "reject"))
+
+
+def carousel_element(item: dict) -> dict:
+    """One item as an element of a generic template: the card rasa-webchat draws."""
+    title = f"{item['title']} ({item['year']})" if item.get("year") else item["title"]
+    genres = ", ".join(item.get("genres") or [])
+    subtitle = f"{genres}. {item['reason']}" if genres else item["reason"]
+    return {"title": title, "subtitle": subtitle,
+            "buttons": [{"title": name, "type": "postback",
+                         "payload": payload(intent, item=item["id"])}
+                        for name, intent in CARD_BUTTONS]}
 
 
 def webchat_messages(reply: Reply) -> list[dict]:
     """A Reply as rasa-webchat's bot_uttered events, quick replies on the last one."""
     messages: list[dict] = [{"text": reply.text}]
-    for position, item in enumerate(reply.items, start=1):
-        messages.append({"text": item_line(position, item), "custom": {"item": item}})
+    if reply.items:
+        messages.append({
+            "attachment": {"type": "template", "payload": {
+                "template_type": "generic",
+                "elements": [carousel_element(item) for item in reply.items]}},
+            "custom": {"items": reply.items}})
     if reply.quick_replies:
         messages[-1]["quick_replies"] = [
             {"content_type": "text", "title": q["title"], "payload": q["payload"]}

@@ -4,12 +4,15 @@ It reads a message the way every channel does, only from audio: WAV → 16 kHz s
 pocketsphinx (with convrec's language model, bot/voice_lm.py) → the written form the NLU reads
 ("nineteen ninety five" → "1995") → `Agent.handle` → a short spoken form of the reply
 (`speech_for`), optionally as a WAV file from espeak-ng. Used by `POST /api/voice` and by
-`convrec voice`.
+`convrec voice`. Assistants that do their own speech recognition send text to `POST /voice`
+and get `voice_webhook_reply`: the spoken form, the same as SSML (`ssml_for`, also what Alexa
+says) and the reply for a screen.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from bot.agent import Agent, InputError
 from bot.replies import Reply
@@ -30,21 +33,53 @@ class VoiceTurn:
                 "reply": self.reply.to_json()}
 
 
+def _spoken_parts(reply: Reply, max_items: int) -> tuple[str, list[str], str]:
+    """(lead sentence, up to `max_items` "Title, from 1993" names, how to go on)."""
+    text = reply.text.rstrip(":").rstrip()
+    items = reply.items[:max_items]
+    names = [f"{i['title']}, from {i['year']}" if i.get("year") else i["title"] for i in items]
+    hint = ""
+    if items:
+        hint = ('Say "tell me about the first one", "not the second one", or "more".'
+                if len(items) > 1 else 'Say "I\'ll watch it", "not that one", or "more".')
+    return text, names, hint
+
+
 def speech_for(reply: Reply, max_items: int = 3) -> str:
     """What a voice says: the reply's text, then the items by title and year, then how to go on.
 
     "Here are some picks (comedy): Groundhog Day, from 1993; Fargo, from 1996; and Clueless,
     from 1995. Say "the first one", "not the second one", or "more"."
     """
-    text = reply.text.rstrip(":").rstrip()
-    items = reply.items[:max_items]
-    if not items:
+    text, names, hint = _spoken_parts(reply, max_items)
+    if not names:
         return text
-    names = [f"{i['title']}, from {i['year']}" if i.get("year") else i["title"] for i in items]
     listed = names[0] if len(names) == 1 else "; ".join(names[:-1]) + f"; and {names[-1]}"
-    hint = ('Say "tell me about the first one", "not the second one", or "more".'
-            if len(items) > 1 else 'Say "I\'ll watch it", "not that one", or "more".')
     return f"{text}: {listed}. {hint}"
+
+
+def ssml(*phrases: str, pause_ms: int = 300) -> str:
+    """Phrases as one SSML document, a short pause between them. Every phrase is escaped: a
+    title like "Tom & Jerry" or a quoted hint cannot break the markup."""
+    escaped = [escape(p, {'"': "&quot;", "'": "&apos;"}) for p in phrases if p]
+    return "<speak>" + f' <break time="{pause_ms}ms"/>'.join(escaped) + "</speak>"
+
+
+def ssml_for(reply: Reply, max_items: int = 3) -> str:
+    """`speech_for` as SSML (Alexa, `POST /voice`): the same words, pauses between the items."""
+    text, names, hint = _spoken_parts(reply, max_items)
+    if not names:
+        return ssml(text)
+    listed = [f"{name};" for name in names[:-1]] + [
+        f"and {names[-1]}." if len(names) > 1 else f"{names[-1]}."]
+    return ssml(f"{text}:", *listed, hint)
+
+
+def voice_webhook_reply(reply: Reply, max_items: int = 3) -> dict:
+    """`POST /voice`'s answer: what to say (plain and SSML) and what a screen may show."""
+    return {"speech": speech_for(reply, max_items), "ssml": ssml_for(reply, max_items),
+            "display": {"session": reply.session, "text": reply.text, "items": reply.items,
+                        "quick_replies": reply.quick_replies}}
 
 
 class VoiceChannel:

@@ -95,6 +95,7 @@
     titles[item.id] = item.title;
     var c = h("article", "cr-card");
     c.dataset.itemId = item.id;
+    c.setAttribute("aria-label", item.title + (item.year ? " (" + item.year + ")" : ""));
     var poster = h("div", "cr-poster", initials(item.title));
     poster.style.background = "linear-gradient(135deg, hsl(" + hue(item.id) + ",55%,42%), hsl(" +
       ((hue(item.id) + 40) % 360) + ",60%,30%))";
@@ -121,6 +122,7 @@
       var b = h("button", "cr-btn " + a[2], a[1]);
       b.type = "button";
       b.dataset.action = a[0];
+      b.setAttribute("aria-label", a[1].replace("♥ ", "") + ": " + item.title);
       b.addEventListener("click", function () {
         send("/" + a[0] + JSON.stringify({item: item.id}));
       });
@@ -218,6 +220,8 @@
     els.form.classList.add("cr-busy");
     if (!silent(text)) say("user", shown || label(text));
     var typing = say("bot", "…", "cr-typing");
+    typing.setAttribute("role", "status");
+    typing.setAttribute("aria-label", title + " is typing");
     var attempt = function (retries) {
       return request("POST", "/api/message", {session: sessionId(), text: text})
         .catch(function (e) {
@@ -242,7 +246,10 @@
   }
 
   function restore() {
-    return request("GET", "/api/sessions/" + encodeURIComponent(sessionId())).then(function (data) {
+    return request("GET", "/api/sessions/" + encodeURIComponent(sessionId())).catch(function (e) {
+      if (e.status === 404) return {messages: []};  // a new session: nothing said yet
+      throw e;
+    }).then(function (data) {
       var messages = data.messages || [];
       if (!messages.length) {
         send("/greet");
@@ -298,6 +305,7 @@
     header.appendChild(brand);
     var reset = h("button", "cr-new-chat", "New chat");
     reset.type = "button";
+    reset.setAttribute("aria-label", "Start a new chat");
     reset.addEventListener("click", newChat);
     header.appendChild(reset);
     panel.appendChild(header);
@@ -306,6 +314,8 @@
     els.log.setAttribute("aria-live", "polite");
     panel.appendChild(els.log);
     els.chips = h("div", "cr-chips");
+    els.chips.setAttribute("role", "group");
+    els.chips.setAttribute("aria-label", "Suggested replies");
     panel.appendChild(els.chips);
     els.form = h("form", "cr-form");
     els.input = h("input", "cr-input");
@@ -331,8 +341,10 @@
       open.appendChild(logo());
       open.type = "button";
       open.setAttribute("aria-label", "Open movie chat");
+      open.setAttribute("aria-expanded", "false");
       open.addEventListener("click", function () {
         root.classList.toggle("cr-open");
+        open.setAttribute("aria-expanded", String(root.classList.contains("cr-open")));
         if (root.classList.contains("cr-open")) els.input.focus();
       });
       root.appendChild(open);

@@ -1,0 +1,77 @@
+"""Rasa's wire formats, so existing Rasa clients talk to convrec unchanged.
+
+    POST /webhooks/rest/webhook  {"sender", "message", "metadata"?: {"user"}}
+        → [{"recipient_id", "text", "buttons"?: [{"title", "payload"}], "custom": {"items"}}]
+    POST /model/parse            {"text", "shown"?: [item ids]}
+        → {"text", "intent": {"name", "confidence"}, "intent_ranking", "entities": [...]}
+
+A reply is one message: its text (the reply, then one line per item, so a plain Rasa client that
+shows only "text" still shows the picks), the quick replies as Rasa `buttons`, and the items with
+every field of `convrec chat --json` under `custom.items` (empty when there are none).
+Only reading requests and rendering replies lives here; the server routes, `Agent.handle` talks.
+"""
+
+from __future__ import annotations
+
+from bot.agent import InputError
+from bot.channels.rest import Message, item_line, read_user, require_session
+from bot.replies import Reply
+from nlu.types import Parse
+
+EXTRACTOR = "convrec.EntityExtractor"  # what Rasa clients see as each entity's `extractor`
+
+
+def read_webhook(body) -> Message:
+    """Rasa's REST webhook request: {"sender": "abc", "message": "hi", "metadata": {"user": 15}}."""
+    if not isinstance(body, dict):
+        raise InputError("expected a JSON object with 'sender' and 'message'")
+    message = body.get("message")
+    if not isinstance(message, str):
+        raise InputError("'message' is required and must be a string")
+    metadata = body.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise InputError("'metadata' must be an object")
+    return Message(require_session(body.get("sender"), "sender"), message,
+                   read_user(metadata.get("user")))
+
+
+def webhook_messages(reply: Reply, recipient_id: str) -> list[dict]:
+    """A Reply as Rasa's REST channel answers it: one bot message (see the module docstring)."""
+    lines = [reply.text] + [item_line(n, item) for n, item in enumerate(reply.items, start=1)]
+    message: dict = {"recipient_id": recipient_id, "text": "\n".join(lines)}
+    if reply.quick_replies:
+        message["buttons"] = [{"title": q["title"], "payload": q["payload"]}
+                              for q in reply.quick_replies]
+    message["custom"] = {"items": reply.items}
+    return [message]
+
+
+def read_parse(body) -> tuple[str, tuple[str, ...]]:
+    """/model/parse's request: the text, and optionally the ids of the list last shown (in order)
+    that "the second one" refers to."""
+    if not isinstance(body, dict):
+        raise InputError("expected a JSON object with 'text'")
+    text = body.get("text")
+    if not isinstance(text, str):
+        raise InputError("'text' is required and must be a string")
+    shown = body.get("shown") or []
+    if not isinstance(shown, list) or not all(isinstance(i, str) for i in shown):
+        raise InputError("'shown' must be a list of item ids (strings)")
+    return text, tuple(shown)
+
+
+def parse_result(parse: Parse) -> dict:
+    """convrec's parse in Rasa's shape. Entities keep convrec's extra fields (polarity, the
+    surface text, year bounds, resolved item ids) beside Rasa's; `role` is a person's role."""
+    out = parse.to_json()
+    entities = []
+    for entity in parse.entities:
+        fields = entity.to_json()
+        rasa = {"entity": fields.pop("type"), "value": fields.pop("value"),
+                "start": fields.pop("start"), "end": fields.pop("end"),
+                "confidence_entity": fields.pop("confidence", 1.0), "extractor": EXTRACTOR}
+        if "role" in fields:
+            rasa["role"] = fields.pop("role")
+        entities.append({**rasa, **fields})
+    out["entities"] = entities
+    return out
