@@ -29,10 +29,12 @@ import numpy as np
 from recommender.ranker import FEATURES, CandidateFeatures
 
 # cross features beyond the first pass's: zero where the source does not exist (the chat has no
-# dialogue log yet; `mentioned` / `suggested_before` (mentioned earlier in the conversation / by
+# dialogue log yet, recommender/dialogue_log.py; `movielens_ease` is computed over the ReDial
+# candidates only; `mentioned` / `suggested_before` (mentioned earlier in the conversation / by
 # the recommender) are zero in the chat because mentioned and shown items are never candidates).
 # `year` is the release year scaled as (year - 1990) / 30, 0 when unknown.
-EXTRA_CROSS = ("sasrec", "year", "dialogue_popularity", "dialogue_evidence", "mentioned",
+EXTRA_CROSS = ("sasrec", "year", "dialogue_popularity", "dialogue_evidence", "dialogue_ease",
+               "dialogue_genre", "dialogue_words", "movielens_ease", "mentioned",
                "suggested_before")
 CROSS = FEATURES + EXTRA_CROSS
 
@@ -42,7 +44,9 @@ GROUP_OF = {
     "interest": "interest", "history": "history", "popularity": "popularity",
     "quality": "quality", "genre_match": "genre_match", "person_match": "person_match",
     "keyword_match": "keyword_match", "sasrec": "history", "dialogue_popularity": "popularity",
-    "dialogue_evidence": "history", "mentioned": "mentioned", "suggested_before": "mentioned",
+    "dialogue_evidence": "history", "dialogue_ease": "history", "dialogue_genre": "genre_match",
+    "dialogue_words": "keyword_match", "movielens_ease": "history", "mentioned": "mentioned",
+    "suggested_before": "mentioned",
     "year": "item", "linked": "item",
     "item_text": "item", "interest_x_item": "interest", "has_interest": "interest",
     "has_history": "history", "interest_vector": "interest", "history_vector": "history",

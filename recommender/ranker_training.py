@@ -50,7 +50,7 @@ from recommender.ranker_examples import (
 from recommender.ranker_inputs import InputBuilder, InputLayout, fit_text_projection
 from recommender.recommend import Recommender, RecommenderConfig
 
-CODE_VERSION = "2"  # bump when example building or training changes meaning
+CODE_VERSION = "3"  # bump when example building or training changes meaning
 EXAMPLES_FILE = "examples.npz"
 # `interact` is a softmax over each list (the next item is one of them); `accept` and `like` are
 # binary: measured on held-out lists, listwise `accept` ranked a list no better and gave scores

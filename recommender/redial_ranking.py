@@ -10,15 +10,15 @@ What the context gives (all of it from earlier turns, never from the target's ow
   the genre prototypes of the genres it names, and every movie mentioned so far as a reference;
 - the constraints the seeker stated (genres, people, keywords; injected NLU extraction);
 - behavior evidence through the mentioned movies: ItemKNN over MovieLens ratings (`history`),
-  SASRec over the mentioned sequence (`sasrec`, history representation), and co-mentions in the
-  dialogue log (`dialogue_evidence`: how often a movie was mentioned in a TRAIN conversation
-  that also mentioned the context's movies) with the log's popularity (`dialogue_popularity`);
+  EASE over MovieLens ratings (`movielens_ease`), SASRec over the mentioned sequence (`sasrec`,
+  history representation), and what TRAIN dialogues say (recommender/dialogue_log.py:
+  co-mentions, EASE over conversations, suggestions after the same genres and words, popularity);
 - `mentioned`: the movie was already mentioned in this conversation; `suggested_before`: by
   the recommender; `year`: its release year (from the ReDial name).
 
-The dialogue log is the TRAIN conversations only. Built on train conversations for training
-lists, each conversation's own mentions are left out of its features (leave-one-out), so a label
-never leaks into its own features. `nbMentions` of the csv counts the test split and is never read.
+The dialogue log is the TRAIN conversations only; a training list reads the log of the other
+folds (`FoldedDialogueLogs`), so a label never leaks into its own features. `nbMentions` of the
+csv counts the test split and is never read.
 """
 
 from __future__ import annotations
@@ -31,10 +31,11 @@ from scipy import sparse
 
 from recommender.constraints import Constraints
 from recommender.conversations import UpdateSession
+from recommender.dialogue_log import DialogueLog, context_words
 from recommender.ranker import CandidateFeatures
 from recommender.ranker_inputs import InputBuilder, scaled_years
 from recommender.recommend import Recommender
-from recommender.redial import SEEKER, RecTarget, RedialMovie, dialogue_turns
+from recommender.redial import SEEKER, RecTarget, RedialMovie
 
 ConstraintsOf = Callable[[str], Constraints]  # seeker utterance → what it asks for
 
@@ -72,45 +73,28 @@ def redial_items(movies: list[RedialMovie], rows: np.ndarray, item_vectors: np.n
     return RedialItems(movies, rows, vectors)
 
 
-class DialogueLog:
-    """Which movies each TRAIN conversation mentioned (any role, once per conversation)."""
+class MovieLensEASE:
+    """EASE (Steck, WWW 2019) over MovieLens ratings, restricted to the linked ReDial movies:
+    score(movie) = Σ_seeds B[seed, movie] for the linked movies the context mentioned."""
 
-    def __init__(self, conversations: list[dict], items: RedialItems):
-        self.conversation_ids = [str(c.get("conversationId", i))
-                                 for i, c in enumerate(conversations)]
-        self.position = {cid: i for i, cid in enumerate(self.conversation_ids)}
-        users, movies = [], []
-        for i, conversation in enumerate(conversations):
-            mentioned = {m for turn in dialogue_turns(conversation, {}) for m in turn.mentions
-                         if m in items.index}
-            users += [i] * len(mentioned)
-            movies += [items.index[m] for m in sorted(mentioned)]
-        self.matrix = sparse.csr_matrix(
-            (np.ones(len(users), dtype=np.float32), (users, movies)),
-            shape=(len(conversations), len(items)))  # [n_conversations, n_movies]
-        self.item_matrix = self.matrix.T.tocsr()  # [n_movies, n_conversations]
-        self.counts = np.asarray(self.matrix.sum(axis=0)).ravel()  # [n_movies]
+    def __init__(self, interactions, items: RedialItems, regularization: float = 200.0):
+        from recommender.baselines import ease_weights
 
-    def popularity(self, leave_out: str | None = None) -> np.ndarray:
-        """[n] log(1 + mentions) / log(1 + max mentions), the conversation `leave_out` removed."""
-        counts = self.counts.copy()
-        if leave_out in self.position:
-            counts -= self.matrix[self.position[leave_out]].toarray().ravel()
-        return (np.log1p(counts) / np.log1p(max(counts.max(), 1.0))).astype(np.float32)
+        self.linked = np.flatnonzero(items.rows >= 0)  # [l] candidate indices
+        self.position = np.full(len(items), -1, dtype=np.int64)  # [n] → row of B or -1
+        self.position[self.linked] = np.arange(len(self.linked))
+        matrix = sparse.csr_matrix(interactions)[:, items.rows[self.linked]]  # [users, l]
+        self.weights = ease_weights(matrix.tocsr(), regularization)  # [l, l]
+        self.n = len(items)
 
-    def evidence(self, seeds: np.ndarray, leave_out: str | None = None) -> np.ndarray:
-        """[n] log(1 + Σ_seeds co-mentions) / log(1 + max), a seed is no evidence for itself."""
-        if len(seeds) == 0:
-            return np.zeros(self.matrix.shape[1], dtype=np.float32)
-        n = self.matrix.shape[1]
-        own = (self.matrix[self.position[leave_out]].toarray().ravel()
-               if leave_out in self.position else np.zeros(n, dtype=np.float32))  # [n]
-        together = self.matrix[:, seeds].sum(axis=1)  # [n_conversations, 1]: seeds per conv
-        co = np.asarray(self.item_matrix @ together).ravel()  # [n] Σ_seeds co-mentions
-        co -= own * own[seeds].sum()  # leave the conversation itself out
-        co[seeds] -= self.counts[seeds] - own[seeds]  # a movie is no evidence for itself
-        co = np.maximum(co, 0.0)
-        return (np.log1p(co) / np.log1p(max(co.max(), 1.0))).astype(np.float32)
+    def scores(self, seeds: np.ndarray) -> np.ndarray:
+        """[n] float32; zero for unlinked movies and when no seed is linked."""
+        out = np.zeros(self.n, dtype=np.float32)
+        known = self.position[seeds] if len(seeds) else np.zeros(0, dtype=np.int64)
+        known = known[known >= 0]
+        if len(known):
+            out[self.linked] = self.weights[known].sum(axis=0)  # [l]
+        return out
 
 
 @dataclass
@@ -119,6 +103,7 @@ class ContextState:
     constraints: Constraints
     mentioned: list[int]  # candidate indices mentioned so far, in order, no repeats
     suggested: set[int]  # those mentioned at a recommender turn
+    words: set[str]  # content words of every earlier turn (dialogue_log.context_words)
 
 
 def context_state(context: tuple, items: RedialItems, utterance_vectors: dict[str, np.ndarray],
@@ -151,13 +136,16 @@ def context_state(context: tuple, items: RedialItems, utterance_vectors: dict[st
                 if turn.role != SEEKER:
                     suggested.add(index)
         vector = update_session(vector, signals)
-    return ContextState(vector, constraints, mentioned, suggested)
+    words = context_words(turn.text for turn in context)
+    return ContextState(vector, constraints, mentioned, suggested, words)
 
 
 def candidate_inputs(state: ContextState, items: RedialItems, recommender: Recommender,
                      builder: InputBuilder, log: DialogueLog | None,
-                     leave_out: str | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """(model input rows [n, F] for every ReDial movie, the cross features by name {[n]})."""
+                     movielens: MovieLensEASE | None = None
+                     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(model input rows [n, F] for every ReDial movie, the cross features by name {[n]}).
+    `log`: the dialogue log this context may read (never one holding its own conversation)."""
     n = len(items)
     linked_index = np.flatnonzero(items.rows >= 0)  # [l]
     linked_rows = items.rows[linked_index]  # [l]
@@ -180,8 +168,9 @@ def candidate_inputs(state: ContextState, items: RedialItems, recommender: Recom
     extra["mentioned"][mentioned] = 1.0
     extra["suggested_before"][sorted(state.suggested)] = 1.0
     if log is not None:
-        extra["dialogue_popularity"] = log.popularity(leave_out)
-        extra["dialogue_evidence"] = log.evidence(mentioned, leave_out)
+        extra.update(log.features(mentioned, state.constraints.genres_wanted, state.words))
+    if movielens is not None:
+        extra["movielens_ease"] = movielens.scores(mentioned)
     state_of_history = builder.history_state(seed_rows)
     sasrec = np.zeros(n, dtype=np.float32)
     if builder.history_encoder is not None and state_of_history is not None:

@@ -1,5 +1,6 @@
 """The ReDial (CRSLab) protocol on hand-made dialogues: targets, contexts, full vs dedup, recall,
-and the dialogue log's leave-one-out evidence. The real ReDial files are optional."""
+and the dialogue log's features, fitted without the scored conversation's fold. The real ReDial
+files are optional."""
 
 from __future__ import annotations
 
@@ -85,21 +86,38 @@ def test_recall_and_names_and_counts():
     assert mention_counts([DIALOGUE], SEEKER) == {"1": 1, "2": 1}
 
 
-def test_dialogue_log_leaves_the_conversation_out():
-    from recommender.redial import RedialMovie
-    from recommender.redial_ranking import DialogueLog, RedialItems
+def test_dialogue_log_features_by_hand():
+    from recommender.dialogue_log import DialogueLog
 
-    movies = [RedialMovie(i, NAMES[i].split(" (")[0], None) for i in "1234"]
-    items = RedialItems(movies, np.full(4, -1), np.zeros((4, 384), dtype=np.float32))
+    index = {i: int(i) - 1 for i in "1234"}
     other = {"conversationId": "c2", "initiatorWorkerId": 1,
-             "messages": [message(1, "@1 and @4"), message(2, "@4!")]}
-    log = DialogueLog([DIALOGUE, other], items)
+             "messages": [message(1, "any scary horror please, I liked @1"), message(2, "@4!")]}
+    log = DialogueLog([DIALOGUE, other], index, 4,
+                      genres_of=lambda text: {"Horror"} if "horror" in text else set())
     # seeds = Heat (index 0): co-mentioned with 2, 3, 4 in c1 and with 4 in c2
-    raw = np.log1p(np.array([0, 1, 1, 2])) / np.log1p(2)
-    assert np.allclose(log.evidence(np.array([0])), raw)
-    left_out = np.log1p(np.array([0, 0, 0, 1])) / np.log1p(1)
-    assert np.allclose(log.evidence(np.array([0]), leave_out="c1"), left_out)
-    assert np.allclose(log.popularity(leave_out="c1"), [1, 0, 0, 1])
+    assert np.allclose(log.evidence(np.array([0])), np.log1p([0, 1, 1, 2]) / np.log1p(2))
+    assert np.allclose(log.popularity(), np.log1p([2, 1, 1, 2]) / np.log1p(2))
+    # after "horror", recommenders suggested only Thief (index 3), once
+    assert np.allclose(log.genre({"Horror"}), [0, 0, 0, 1])
+    assert not log.genre({"Comedy"}).any()
+    # "scary" appears in one target's context (c2 → Thief); one-off words are ignored
+    assert not log.words_score({"scary"}).any()
+    # EASE: Thief, co-mentioned with Heat in both conversations, is Heat's strongest neighbour
+    ease = log.ease(np.array([0]))
+    assert ease[0] == 0 and ease[3] > ease[1] > 0
+
+
+def test_folded_logs_never_hold_the_conversation_they_score():
+    from recommender.dialogue_log import FoldedDialogueLogs, fold_of
+
+    conversations = [dict(DIALOGUE, conversationId=f"c{i}") for i in range(12)]
+    logs = FoldedDialogueLogs(conversations, {i: int(i) - 1 for i in "1234"}, 4)
+    for conversation in conversations:
+        cid = conversation["conversationId"]
+        log = logs.for_conversation(cid)
+        same_fold = sum(fold_of(f"c{i}", 5) == fold_of(cid, 5) for i in range(12))
+        assert log.matrix.shape[0] == 12 - same_fold  # its whole fold is out
+    assert logs.for_conversation("valid-1").matrix.shape[0] == 12  # others read all of train
 
 
 @pytest.mark.skipif(not (SHARED / "redial-dev" / "valid_data.jsonl").exists(),
