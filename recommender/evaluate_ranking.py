@@ -8,11 +8,13 @@ items removed; HR@10 and NDCG@10 on the test items.
 Order of work, each step leak-free:
 1. valid stage: fit popularity, ItemKNN, EASE, SASRec (and content-only) on histories without the
    last two items; tune ItemKNN k / EASE λ / SASRec epochs on the validation items;
-2. train convrec's ranker (MMoE over the base models' candidates and features,
-   `ranking_features.py`) on the validation items of most validation-stage users, early-stopped
-   on the others' validation items;
-3. test stage: refit every base model on histories without the last item, with step 1's choices;
-4. score the test items with every base model and with convrec's ranker over the test-stage
+2. extra stage(s): refit the base models without each user's last 3 (4, ...) items, with step
+   1's choices, to get more training lists whose targets all come before the validation item;
+3. train convrec's ranker (MMoE over the base models' candidates and features,
+   `ranking_features.py`) on those lists and on the validation items of most users,
+   early-stopped on the other users' validation items;
+4. test stage: refit every base model on histories without the last item, with step 1's choices;
+5. score the test items with every base model and with convrec's ranker over the test-stage
    candidates; write JSON + a PNG bar plot.
 """
 
@@ -36,6 +38,7 @@ from recommender.metrics import ndcg_at_k, ndcg_per_query
 from recommender.mmoe import (
     MMoE,
     MMoEConfig,
+    TaskData,
     TrainConfig,
     mix_scores,
     predict,
@@ -51,7 +54,7 @@ from recommender.ranking_features import (
     text_pca,
 )
 from recommender.sasrec import SASRecConfig
-from recommender.splits import leave_one_out
+from recommender.splits import hold_out_from_end, leave_one_out
 
 BASELINES = ("popularity", "itemknn", "ease", "sasrec")
 DEFAULT_TASK_WEIGHTS = {"interact": 1.0, "like": 0.2, "accept": 1.0}
@@ -62,9 +65,12 @@ class RankingSettings:
     base: BaseSettings = BaseSettings()
     per_model: int = 50  # candidates from each base model's top list
     text_dims: int = 16  # PCA components of the item text vector
-    mmoe: MMoEConfig = MMoEConfig(n_dense=0, n_items=0)  # n_dense / n_items filled at run time
+    # n_dense / n_items filled at run time; dropout 0.3 + weight decay 1e-4 chosen by 5-fold
+    # cross-validation over movielens-small's validation-stage lists (never the test items)
+    mmoe: MMoEConfig = MMoEConfig(n_dense=0, n_items=0, dropout=0.3)
     train: TrainConfig = TrainConfig(epochs=40, batch_size=4096, learning_rate=2e-3,
-                                     patience=5, listwise_tasks=("interact",))
+                                     weight_decay=1e-4, patience=5, listwise_tasks=("interact",))
+    extra_stages: int = 1  # earlier hold-outs (3rd-to-last item, ...) adding training lists
     ranker_users: int = 6000  # validation-stage users (seeded sample) the ranker learns from
     early_stop_share: float = 0.15  # of those, held out for early stopping
     batch_users: int = 256  # users per candidate batch
@@ -85,7 +91,7 @@ DATASET_SETTINGS = {
                           tune_users=3000,
                           sasrec=replace(SASREC, batch_size=256, epochs=10, patience=2,
                                          max_len=20, hidden=32, windows_per_user=1)),
-        ranker_users=8000, batch_users=128),
+        ranker_users=8000, batch_users=128, extra_stages=0),
 }
 
 
@@ -113,24 +119,45 @@ def stage_labels(stage) -> tuple[dict, dict]:
     return target_of, liked_of
 
 
-def train_ranker(base: BaseModels, settings: RankingSettings, item_text, checkpoint_dir: Path,
-                 log, progress: bool) -> tuple[MMoE, dict]:
+def stage_task_data(base: BaseModels, users: np.ndarray, settings: RankingSettings, item_text,
+                    group_offset: int) -> tuple[CandidateLists, TaskData]:
+    """Candidate lists of `users` in `base`'s stage with their labels; list ids shifted by
+    `group_offset` so lists of one user from different stages stay separate softmax groups."""
+    lists = collect(base, users, settings, item_text)
+    data = task_data(lists, *labels_for(lists, *stage_labels(base.stage), settings.mmoe.tasks))
+    data.groups = data.groups + group_offset
+    return lists, data
+
+
+def concat_task_data(parts: list[TaskData]) -> TaskData:
+    return TaskData(*(torch.cat([getattr(p, name) for p in parts])
+                      for name in ("dense", "item_ids", "labels", "mask", "groups")))
+
+
+def train_ranker(base: BaseModels, extra: list[BaseModels], settings: RankingSettings,
+                 item_text, checkpoint_dir: Path, log, progress: bool) -> tuple[MMoE, dict]:
+    """Train on the validation items of most users (plus, from `extra` stages, each user's
+    earlier held-out items); early-stop on the validation items of the other users."""
     stage = base.stage
     rng = np.random.default_rng(settings.base.seed)
     chosen = rng.permutation(stage.users)[:settings.ranker_users]  # [r]
     n_stop = max(1, int(len(chosen) * settings.early_stop_share))
     stop_users, train_users = np.sort(chosen[:n_stop]), np.sort(chosen[n_stop:])
-    target_of, liked_of = stage_labels(stage)
-    train_lists = collect(base, train_users, settings, item_text)
-    stop_lists = collect(base, stop_users, settings, item_text)
-    train = task_data(train_lists, *labels_for(train_lists, target_of, liked_of,
-                                                settings.mmoe.tasks))
-    stop = task_data(stop_lists, *labels_for(stop_lists, target_of, liked_of,
-                                             settings.mmoe.tasks))
-    in_lists = float(train.labels[:, settings.mmoe.tasks.index("interact")].sum()) / len(
-        train_users)
-    log(f"ranker: {len(train_users)} training lists ({len(train_lists.items):,} rows, "
-        f"{len(train_lists.feature_names)} features, validation item among the candidates for "
+    target_of, _ = stage_labels(stage)
+    train_lists, train = stage_task_data(base, train_users, settings, item_text, 0)
+    stop_lists, stop = stage_task_data(base, stop_users, settings, item_text, 0)
+    interact = settings.mmoe.tasks.index("interact")
+    in_lists = float(train.labels[:, interact].sum()) / len(train_users)
+    parts, n_lists = [train], len(train_users)
+    for index, extra_base in enumerate(extra, start=1):
+        # earlier hold-outs: every chosen user (stop users too: a different, earlier item)
+        users = np.intersect1d(extra_base.stage.users, chosen)
+        parts.append(stage_task_data(extra_base, users, settings, item_text,
+                                     index * stage.data.n_users)[1])
+        n_lists += len(users)
+    train = concat_task_data(parts)
+    log(f"ranker: {n_lists} training lists ({len(train):,} rows, "
+        f"{len(train_lists.feature_names)} features; validation item among the candidates for "
         f"{100 * in_lists:.1f} %), {len(stop_users)} early-stopping lists")
     model = MMoE(replace(settings.mmoe, n_dense=train.dense.shape[1],
                          n_items=stage.data.n_items))
@@ -145,7 +172,8 @@ def train_ranker(base: BaseModels, settings: RankingSettings, item_text, checkpo
                          progress=progress)
     save_checkpoint(checkpoint_dir / "convrec-ranker.pt", model,
                     {"features": train_lists.feature_names, "history": history})
-    info = {"training_lists": len(train_users), "early_stopping_lists": len(stop_users),
+    info = {"training_lists": n_lists, "early_stopping_lists": len(stop_users),
+            "extra_stages": len(extra),
             "features": len(train_lists.feature_names), "epochs": len(history),
             "best_valid_ndcg@10": round(max(h["valid_metric"] for h in history), 4),
             "validation_item_in_candidates": round(in_lists, 4)}
@@ -205,8 +233,15 @@ def evaluate_ranking(data: Interactions, settings: RankingSettings, out_dir: Pat
     base = BaseModels(leave_one_out(data, "valid"), settings.base, item_vectors=item_vectors,
                       checkpoint_dir=checkpoint_dir, log=log, progress=progress)
     tuned, valid_seconds = base.tuned, dict(base.seconds)
-    model, ranker_info = train_ranker(base, settings, item_text, checkpoint_dir, log, progress)
-    del base  # free the valid-stage models before the refit (Book-Crossing memory)
+    extra = []
+    for position in range(3, 3 + settings.extra_stages):
+        log(f"extra stage: refitting base models without each user's last {position} items "
+            "(more training lists for the ranker; targets before the validation item)")
+        extra.append(BaseModels(hold_out_from_end(data, position), settings.base, tuned=tuned,
+                                item_vectors=item_vectors, log=log, progress=progress))
+    model, ranker_info = train_ranker(base, extra, settings, item_text, checkpoint_dir, log,
+                                      progress)
+    del base, extra  # free the earlier stages' models before the refit (Book-Crossing memory)
 
     log("test stage: refitting base models on histories without the last item")
     # the ranker is frozen here; test items are only ever scored, never fitted or tuned on

@@ -58,18 +58,23 @@ def leave_one_out(data: Interactions, stage: str, min_interactions: int = 3) -> 
     """The `valid` or `test` stage of leave-one-out (see the module docstring)."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r} (known: {', '.join(STAGES)})")
+    return hold_out_from_end(data, 2 if stage == "valid" else 1, min_interactions, stage)
+
+
+def hold_out_from_end(data: Interactions, position: int, min_interactions: int = 3,
+                      name: str | None = None) -> Stage:
+    """Target = each evaluated user's `position`-th item from the end (1 = last, the test item;
+    2 = the validation item); that item and every later one of the user are out of training.
+    Users need at least max(min_interactions, position) items. Positions 3, 4, ... give extra
+    training lists for convrec's ranker, all strictly before the validation item."""
     if np.any(np.diff(data.users) < 0):
         raise ValueError("interactions must be sorted by user (use datasets.from_arrays)")
     bounds = user_bounds(data.users, data.n_users)  # [n_users + 1]
     counts = np.diff(bounds)  # [n_users]
-    users = np.flatnonzero(counts >= min_interactions)  # [m]
-    test_rows = bounds[users + 1] - 1  # [m] the last row of each evaluated user
-    valid_rows = test_rows - 1  # [m]
+    users = np.flatnonzero(counts >= max(min_interactions, position))  # [m]
+    target_rows = bounds[users + 1] - position  # [m]
     train_mask = np.ones(len(data.users), dtype=bool)  # [n]
-    train_mask[test_rows] = False
-    if stage == "valid":
-        train_mask[valid_rows] = False
-        target_rows = valid_rows
-    else:
-        target_rows = test_rows
-    return Stage(stage, data, train_mask, users, data.items[target_rows], target_rows)
+    for back in range(1, position + 1):
+        train_mask[bounds[users + 1] - back] = False
+    return Stage(name or f"holdout-{position}", data, train_mask, users,
+                 data.items[target_rows], target_rows)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from recommender.datasets import from_arrays
-from recommender.splits import leave_one_out
+from recommender.splits import hold_out_from_end, leave_one_out
 
 
 def tiny():
@@ -43,3 +43,17 @@ def test_held_out_items_never_leak_into_training():
         assert valid.train_matrix()[user, target] == 0
     # and the test stage trains on exactly one more row per evaluated user
     assert test.train_mask.sum() == valid.train_mask.sum() + len(valid.users)
+
+
+def test_earlier_hold_outs_exclude_everything_after_their_target():
+    data = tiny()
+    third = hold_out_from_end(data, 3)
+    assert third.users.tolist() == [0, 2]
+    assert third.targets.tolist() == [2, 2]  # user 10: order 1, 2, 0, 3 → item 2
+    assert [s.tolist() for s in third.sequences()] == [[1], [4, 0], []]
+    fourth = hold_out_from_end(data, 4)
+    assert fourth.users.tolist() == [0]  # user 30 has only three items
+    for stage in (third, fourth):
+        for user, row in zip(stage.users, stage.target_rows):
+            later = np.flatnonzero(data.users == user)
+            assert not stage.train_mask[later[later >= row]].any()
