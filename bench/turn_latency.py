@@ -10,10 +10,15 @@ import time
 
 STARTED = time.perf_counter()  # before the heavy imports: cold start counts them
 
+import os  # noqa: E402
+
+# as `convrec chat` / `convrec serve` run a turn: one BLAS thread (bot/cli.py), set before numpy
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 import argparse  # noqa: E402
 import dataclasses  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
@@ -69,7 +74,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1, as `convrec chat` and `convrec serve` use)")
     parser.add_argument("--cache-size", type=int, default=0,
-                        help="utterance embedding cache (config default 4096; 0 = measure encoding)")
+                        help="utterance embedding cache (config: 4096; 0 = measure encoding)")
     parser.add_argument("--ranker", choices=["linear", "mmoe"],
                         help="override recommender.ranker (default: config.yml's)")
     args = parser.parse_args()

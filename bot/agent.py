@@ -176,7 +176,10 @@ class Agent:
         t = self.templates
         turn = state.turn
         reply = Reply(session=state.session_id, text="", action=action.kind)
-        title = (lambda item_id: self.catalog.get(item_id).title)
+
+        def title(item_id: str) -> str:
+            return self.catalog.get(item_id).title
+
         if action.kind == "greet":
             if state.user_id is not None:
                 n = len(self.recommender.history.user(state.user_id).item_rows)
@@ -197,17 +200,17 @@ class Agent:
             key = {"accepted": "accepted", "rejected": "rejected", "seen": "seen",
                    "rated": "rated"}[action.feedback]
             reply.text = t.render(key, turn, title=names)
-            reply.quick_replies = [{"title": "More like it", "payload": "/refine{\"item\":\"%s\"}"
-                                    % action.item_ids[0]},
+            reply.quick_replies = [{"title": "More like it",
+                                    "payload": f'/refine{{"item":"{action.item_ids[0]}"}}'},
                                    {"title": "Something else", "payload": "/ask_more"}]
         elif action.kind == "answer":
             item = self.catalog.get(action.item_ids[0])
             state.focus_item = item.id
             reply.text = t.render("item_info", turn, answer=answer_about(item, parse.text))
-            reply.quick_replies = [{"title": "I'll watch it", "payload": "/accept{\"item\":\"%s\"}"
-                                    % item.id},
-                                   {"title": "Not for me", "payload": "/reject{\"item\":\"%s\"}"
-                                    % item.id}]
+            reply.quick_replies = [{"title": "I'll watch it",
+                                    "payload": f'/accept{{"item":"{item.id}"}}'},
+                                   {"title": "Not for me",
+                                    "payload": f'/reject{{"item":"{item.id}"}}'}]
         elif action.kind == "which_item":
             reply.text = t.render("which_item", turn)
             reply.quick_replies = item_quick_replies(state.last_shown)

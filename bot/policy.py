@@ -49,8 +49,8 @@ def interpret(parse: Parse, state: SessionState) -> Parse:
     unsure = parse.confidence < ACTING_INTENTS.get(parse.intent, 0.0)
     titles_off_list = [e for e in parse.entities if e.type == "title"
                        and not set(e.item_ids) & set(shown)]
-    if parse.intent in ("accept", "reject", "seen") and titles_off_list and "reference" not in kinds \
-            and parse.confidence < 0.8:
+    if parse.intent in ("accept", "reject", "seen") and titles_off_list \
+            and "reference" not in kinds and parse.confidence < 0.8:
         unsure = True
     if parse.intent == "nlu_fallback" or parse.intent == "out_of_scope" and names_things \
             and parse.confidence < 0.8:

@@ -38,9 +38,10 @@ def payload(intent: str, **slots) -> str:
 def item_quick_replies(items: list[dict]) -> list[dict]:
     replies = []
     for position, item in enumerate(items, start=1):
-        replies.append({"title": f"Love #{position}", "payload": payload("accept", item=item["id"])})
-        replies.append({"title": f"Seen #{position}", "payload": payload("seen", item=item["id"])})
-        replies.append({"title": f"Not #{position}", "payload": payload("reject", item=item["id"])})
+        item_id = item["id"]
+        replies.append({"title": f"Love #{position}", "payload": payload("accept", item=item_id)})
+        replies.append({"title": f"Seen #{position}", "payload": payload("seen", item=item_id)})
+        replies.append({"title": f"Not #{position}", "payload": payload("reject", item=item_id)})
     replies.append({"title": "More", "payload": payload("ask_more")})
     return replies
 
@@ -102,7 +103,9 @@ def answer_about(item: Item, question: str) -> str:
     if re.search(r"\b(direct|director|directed|made it|who made)\b", q):
         return (f"{name} was directed by {', '.join(item.directors)}." if item.directors
                 else f"I don't know who directed {name}.")
-    if re.search(r"\b(cast|star|stars|starring|actor|actors|actress|who'?s in|who is in|plays)\b", q):
+    if re.search(
+        r"\b(cast|star|stars|starring|actor|actors|actress|who'?s in|who is in|plays)\b", q
+    ):
         return (f"The cast of {name} includes {', '.join(item.cast[:6])}." if item.cast
                 else f"I don't have the cast of {name}.")
     if re.search(r"\b(when|year|how old|released|come out|came out)\b", q):

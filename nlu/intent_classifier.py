@@ -22,12 +22,12 @@ import torch
 from scipy.special import erf as _erf
 from torch import nn
 
-
 NGRAM_DIM = 2048
 
 
 def char_ngrams(text: str, dim: int = NGRAM_DIM) -> np.ndarray:
-    """[dim] L2-normalised counts of hashed character 2–4-grams and words of the lower-cased text."""
+    """[dim] L2-normalised counts of hashed character 2–4-grams and words of the lower-cased
+    text."""
     padded = " " + " ".join(text.lower().split()) + " "
     vector = np.zeros(dim, dtype=np.float32)
     for n in (2, 3, 4):

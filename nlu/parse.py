@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 import numpy as np
-from dataclasses import dataclass
 
 from nlu.encoder import SentenceEncoder
 from nlu.entities import EntityLexicon, extract_entities

@@ -22,12 +22,13 @@ from nlu.types import INTENTS
 def fingerprint(nlu_path: Path, config: IntentConfig) -> str:
     digest = hashlib.sha256(Path(nlu_path).read_bytes())
     digest.update(json.dumps(config.__dict__, sort_keys=True).encode())
-    digest.update(f"features:embedding+delexicalised-ngrams{NGRAM_DIM}".encode())
+    digest.update(f"features:embedding+delexicalised-ngrams{NGRAM_DIM}:v2".encode())
     return digest.hexdigest()[:16]
 
 
 def macro_f1(truth: list[str], predicted: list[str], labels: list[str]) -> float:
-    """Mean over labels of F1 = 2PR / (P + R); a label with no support and no prediction is skipped."""
+    """Mean over labels of F1 = 2PR / (P + R); a label with no support and no prediction is
+    skipped."""
     scores = []
     for label in labels:
         tp = sum(1 for t, p in zip(truth, predicted) if t == label and p == label)
@@ -71,23 +72,26 @@ def train_intents(
     index = {t: i for i, t in enumerate(texts)}
     train, test = split_train_test(examples, test_fraction=0.2, seed=config.seed)
     rows = lambda part: np.array([index[e.text] for e in part])  # noqa: E731
+    # the n-grams read the delexicalised text, as parse() gives it at run time ("<title> vibes")
     held_out = IntentClassifier.train(
         vectors[rows(train)],
-        [e.text for e in train],
+        [delexicalized[e.text] for e in train],
         [e.intent for e in train],
         config,
         fallback_intent,
         intents,
     )
     metrics = evaluate(
-        held_out, vectors[rows(test)], [e.text for e in test], [e.intent for e in test]
+        held_out, vectors[rows(test)], [delexicalized[e.text] for e in test],
+        [e.intent for e in test]
     )
     log(
         f"Held-out intent accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f} "
         f"on {metrics['n']} examples"
     )
     final = IntentClassifier.train(
-        vectors, texts, [e.intent for e in examples], config, fallback_intent, intents
+        vectors, [delexicalized[t] for t in texts], [e.intent for e in examples], config,
+        fallback_intent, intents
     )
     card = {
         "fingerprint": fingerprint(nlu_path, config),

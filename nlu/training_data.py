@@ -6,7 +6,7 @@ The file format (https://rasa.com/docs/rasa/training-data-format):
     nlu:
     - intent: request_recommendation
       examples: |
-        - something [funny](genre) from the [90s](year), not a [romance]{"entity": "genre", "role": "unwanted"}
+        - [funny](genre) from the [90s](year), no [romance]{"entity": "genre", "role": "unwanted"}
     - synonym: Comedy
       examples: |
         - funny

@@ -34,7 +34,8 @@ class Entity:
 
     type: "title" | "person" | "genre" | "year" | "keyword" | "reference"
     value: canonical value — item id (title), full name (person), catalog genre name (genre),
-        "1990-1999" style range (year), lower-cased phrase (keyword), "2" / "1,2" / "last" (reference)
+        "1990-1999" style range (year), lower-cased phrase (keyword),
+        "2" / "1,2" / "last" (reference)
     text: the surface text it came from; start/end are character offsets into the utterance.
     polarity: WANTED or UNWANTED ("not a romance", "no more Nolan", "anything but horror").
     item_ids: resolved item ids (titles and references to the last shown list).

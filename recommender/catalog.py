@@ -91,7 +91,8 @@ class Catalog:
         self.genres = tuple(sorted({g for item in items for g in item.genres}))
         years = np.array([item.year if item.year else -1 for item in items], dtype=np.int32)
         self.years = years  # [n_items], -1 where unknown
-        self.popularity = np.array([item.n_ratings for item in items], dtype=np.float32)  # [n_items]
+        # [n_items]
+        self.popularity = np.array([item.n_ratings for item in items], dtype=np.float32)
 
     def __len__(self) -> int:
         return len(self.items)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from recommender.catalog import Item
 from recommender.constraints import Constraints
 
-
 GENRE_WORDS = {"Children": "family", "Film-Noir": "noir", "IMAX": "IMAX"}
 
 

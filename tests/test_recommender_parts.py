@@ -61,6 +61,6 @@ def test_reason_names_what_drove_the_score():
 
 
 def test_reason_for_a_wanted_director():
-    reason = reason_for(ITEMS[0], {"person_match": 0.6}, Constraints(people_wanted={"Michael Mann"}),
-                        None, None)
+    reason = reason_for(ITEMS[0], {"person_match": 0.6},
+                        Constraints(people_wanted={"Michael Mann"}), None, None)
     assert reason == "directed by Michael Mann"

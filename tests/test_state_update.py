@@ -60,7 +60,8 @@ def genre(value, polarity="wanted"):
 
 def test_wanted_and_unwanted_genres_and_attribute_signal():
     state, events = apply(SessionState("s"), "request_recommendation",
-                          [genre("Comedy"), genre("Romance", UNWANTED)], text="a comedy not romance")
+                          [genre("Comedy"), genre("Romance", UNWANTED)],
+                          text="a comedy not romance")
     assert state.constraints.genres_wanted == {"Comedy"}
     assert state.constraints.genres_unwanted == {"Romance"}
     # 0.25 * y - 0.25 * z → normalised

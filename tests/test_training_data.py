@@ -67,7 +67,10 @@ def test_parse_example_value_forms():
 def test_parse_example_entity_list_form_and_no_markup():
     text, ents = parse_example('watch [Heat][{"entity": "title"}, {"entity": "keyword"}] (1995)')
     assert text == "watch Heat (1995)"
-    assert ents == [AnnotatedEntity(6, 10, "Heat", "title"), AnnotatedEntity(6, 10, "Heat", "keyword")]
+    assert ents == [
+        AnnotatedEntity(6, 10, "Heat", "title"),
+        AnnotatedEntity(6, 10, "Heat", "keyword"),
+    ]
     assert parse_example("plain (text) {ok}") == ("plain (text) {ok}", [])
 
 
@@ -217,7 +220,10 @@ def test_malformed_markup_error_names_file_and_line(tmp_path):
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("nlu:\n- intent: greet\n  examples: |\n    - hi\n    hello\n", "<string>:5: example lines"),
+        (
+            "nlu:\n- intent: greet\n  examples: |\n    - hi\n    hello\n",
+            "<string>:5: example lines",
+        ),
         ("nlu:\n- intent: greet\n", "has no 'examples'"),
         ("nlu:\n- intent: greet\n  exampels: |\n    - hi\n", "unknown key"),
         ("nlu:\n- examples: |\n    - hi\n", "exactly one of"),
@@ -281,7 +287,9 @@ def test_nlu_file_is_rasa_3_yaml():
     assert raw["version"] == "3.1"
     assert isinstance(raw["nlu"], list)
     for item in raw["nlu"]:
-        assert set(item) in ({"intent", "examples"}, {"synonym", "examples"}, {"lookup", "examples"})
+        assert set(item) in (
+            {"intent", "examples"}, {"synonym", "examples"}, {"lookup", "examples"}
+        )
         assert isinstance(item["examples"], str)
 
 
