@@ -451,12 +451,20 @@ def nlu_quality(config_path: Path, work: Path) -> dict:
     encoder = SentenceEncoder(config.nlu.encoder)
     classifier = IntentClassifier.load(work / "convrec_intent",
                                        threshold=config.nlu.intent.threshold)
+    from nlu.entities import EntityLexicon, extract_entities
+    from nlu.intent_classifier import delexicalize
+    from recommender.catalog import Catalog
+
+    # the classifier reads the text as parse() gives it: entity spans replaced by their type
+    lexicon = EntityLexicon.from_catalog(Catalog.load(config.catalog_dir))
     texts = [text for text, _ in iard]
     encoder.encode(["warm up"])
     convrec_predicted, convrec_ms = [], []
     for text in texts:  # one at a time, as a server sees them
         started = time.perf_counter()
-        convrec_predicted.append(classifier.predict(encoder.encode([text])[0], text)[0])
+        spans = [(e.start, e.end, e.type) for e in extract_entities(text, lexicon)]
+        convrec_predicted.append(classifier.predict(encoder.encode([text])[0],
+                                                    delexicalize(text, spans))[0])
         convrec_ms.append(1000 * (time.perf_counter() - started))
     iard_truth = [intent for _, intent in iard]
     rasa_predicted = [p["intent"] for p in rasa_predictions[1]]
