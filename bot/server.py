@@ -135,8 +135,14 @@ def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes")
 
 
-def _page(name: str, media_type: str) -> FileResponse:
-    return FileResponse(WEB / name, media_type=media_type, headers={"Cache-Control": "no-cache"})
+def _page_route(name: str, media_type: str):
+    """A GET route answering one file of bot/channels/web/ (revalidated on every load)."""
+
+    async def page() -> FileResponse:
+        return FileResponse(WEB / name, media_type=media_type,
+                            headers={"Cache-Control": "no-cache"})
+
+    return page
 
 
 def create_app(agent: Agent, config: Config, *, voice=None,
@@ -296,30 +302,15 @@ def create_app(agent: Agent, config: Config, *, voice=None,
             return _json(alexa.render(reply))
 
     # -- pages: the widget, the API docs ------------------------------------------------------
+    pages = {"/docs": ("docs.html", "text/html"), "/docs.js": ("docs.js", "text/javascript"),
+             "/docs.css": ("docs.css", "text/css")}
     if channels.widget.enabled:
-        @api.get("/", include_in_schema=False)
-        async def page():
-            return FileResponse(WEB / "index.html", media_type="text/html")
-
-        @api.get("/widget.js", include_in_schema=False)
-        async def widget_js():
-            return _page("widget.js", "text/javascript")
-
-        @api.get("/widget.css", include_in_schema=False)
-        async def widget_css():
-            return _page("widget.css", "text/css")
-
-    @api.get("/docs", include_in_schema=False)
-    async def docs_page():
-        return _page("docs.html", "text/html")
-
-    @api.get("/docs.js", include_in_schema=False)
-    async def docs_js():
-        return _page("docs.js", "text/javascript")
-
-    @api.get("/docs.css", include_in_schema=False)
-    async def docs_css():
-        return _page("docs.css", "text/css")
+        pages.update({"/": ("index.html", "text/html"),
+                      "/widget.js": ("widget.js", "text/javascript"),
+                      "/widget.css": ("widget.css", "text/css")})
+    for route, (name, media_type) in pages.items():
+        api.add_api_route(route, _page_route(name, media_type), methods=["GET"],
+                          include_in_schema=False)
 
     add_admin_routes(api, runtime, retrain)
 
