@@ -123,3 +123,28 @@ class EASE:
         scores = np.full((len(users), self.n_items), -np.inf, dtype=np.float32)  # [b, I]
         scores[:, self.item_set] = kept
         return scores
+
+
+class SeedEASE:
+    """EASE over a subset of n candidates, scored from seed items instead of a user row:
+    score = Σ_seeds B[seed, ·] on `columns`, 0 elsewhere and when no seed is in the subset.
+
+    interactions: [users, c] binary, column j = candidate `columns[j]`; n: all candidates."""
+
+    def __init__(self, interactions: sparse.spmatrix, columns: np.ndarray, n: int,
+                 regularization: float):
+        self.n = n
+        self.columns = np.asarray(columns, dtype=np.int64)  # [c]
+        self.position = np.full(n, -1, dtype=np.int64)  # [n] → row of B or -1
+        self.position[self.columns] = np.arange(len(self.columns))
+        self.weights = (ease_weights(sparse.csr_matrix(interactions), regularization)
+                        if len(self.columns) else np.zeros((0, 0), dtype=np.float32))  # [c, c]
+
+    def scores(self, seeds: np.ndarray) -> np.ndarray:
+        """[n] float32 for seed candidate indices [s]."""
+        out = np.zeros(self.n, dtype=np.float32)
+        known = self.position[seeds] if len(seeds) else np.zeros(0, dtype=np.int64)
+        known = known[known >= 0]
+        if len(known):
+            out[self.columns] = self.weights[known].sum(axis=0)  # [c]
+        return out

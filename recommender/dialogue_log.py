@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from recommender.baselines import ease_weights
-from recommender.redial import SEEKER, RecTarget, dialogue_turns, recommendation_targets
+from recommender.baselines import SeedEASE
+from recommender.redial import RECOMMENDER, SEEKER, dialogue_turns
 
 GenresOf = Callable[[str], set[str]]  # utterance → genres the seeker asks for
 _WORD = re.compile(r"[a-z][a-z']+")
@@ -84,30 +84,35 @@ class DialogueLog:
             shape=(len(conversations), n_movies))  # [n_conversations, n_movies]
         self.item_matrix = self.matrix.T.tocsr()  # [n_movies, n_conversations]
         self.counts = np.asarray(self.matrix.sum(axis=0)).ravel()  # [n_movies]
-        self.used = np.flatnonzero(self.counts > 0)  # [u] movies the log knows
-        self.position = np.full(n_movies, -1, dtype=np.int64)  # [n_movies] → row of B or -1
-        self.position[self.used] = np.arange(len(self.used))
-        self.ease_weights = (ease_weights(self.matrix[:, self.used].tocsr(),
-                                          settings.ease_regularization)
-                             if len(self.used) else np.zeros((0, 0), dtype=np.float32))  # [u, u]
+        used = np.flatnonzero(self.counts > 0)  # [u] movies the log knows
+        self._ease = SeedEASE(self.matrix[:, used], used, n_movies, settings.ease_regularization)
         self._fit_suggestions(conversations, index, genres_of)
 
     def _fit_suggestions(self, conversations: list[dict], index: dict[str, int],
                          genres_of: GenresOf | None) -> None:
-        """(genre, suggested movie) and (word, suggested movie) counts over the targets."""
+        """(genre, suggested movie) and (word, suggested movie) counts over the recommendation
+        targets (recommender/redial.py): each movie mentioned at a recommender turn, against the
+        genres the seeker asked for and the words said in the turns before it. One pass per
+        conversation, the context growing turn by turn."""
         genre_pairs: dict[tuple[str, int], int] = {}
         word_pairs: dict[tuple[str, int], int] = {}
         word_counts: dict[str, int] = {}
         n_targets = 0
         for conversation in conversations:
-            for target in recommendation_targets(conversation, {}, set(index)):
-                movie = index[target.target]
-                n_targets += 1
-                for genre in self._stated_genres(target, genres_of):
-                    genre_pairs[genre, movie] = genre_pairs.get((genre, movie), 0) + 1
-                for word in context_words(turn.text for turn in target.context):
-                    word_pairs[word, movie] = word_pairs.get((word, movie), 0) + 1
-                    word_counts[word] = word_counts.get(word, 0) + 1
+            genres: set[str] = set()  # asked for so far
+            words: set[str] = set()  # said so far
+            for turn in dialogue_turns(conversation, {}):
+                if turn.role == RECOMMENDER:
+                    for movie in (index[m] for m in turn.mentions if m in index):
+                        n_targets += 1
+                        for genre in genres:
+                            genre_pairs[genre, movie] = genre_pairs.get((genre, movie), 0) + 1
+                        for word in words:
+                            word_pairs[word, movie] = word_pairs.get((word, movie), 0) + 1
+                            word_counts[word] = word_counts.get(word, 0) + 1
+                if turn.role == SEEKER and turn.text and genres_of is not None:
+                    genres |= genres_of(turn.text)
+                words |= context_words([turn.text])
         self.genres = sorted({genre for genre, _ in genre_pairs})
         genre_row = {g: i for i, g in enumerate(self.genres)}
         self.genre_counts = np.zeros((len(self.genres), self.n_movies), dtype=np.float32)
@@ -127,13 +132,6 @@ class DialogueLog:
             (np.array(values, dtype=np.float32), (rows, cols)),
             shape=(len(self.words), self.n_movies))  # [n_words, n_movies]
 
-    @staticmethod
-    def _stated_genres(target: RecTarget, genres_of: GenresOf | None) -> set[str]:
-        if genres_of is None:
-            return set()
-        return {g for turn in target.context if turn.role == SEEKER and turn.text
-                for g in genres_of(turn.text)}
-
     # -- features of one context: each [n_movies] float32 ------------------------------------
     def popularity(self) -> np.ndarray:
         return _scaled_log(self.counts)
@@ -148,12 +146,7 @@ class DialogueLog:
         return _scaled_log(co)
 
     def ease(self, seeds: np.ndarray) -> np.ndarray:
-        out = np.zeros(self.n_movies, dtype=np.float32)
-        known = self.position[seeds] if len(seeds) else np.zeros(0, dtype=np.int64)
-        known = known[known >= 0]
-        if len(known):
-            out[self.used] = self.ease_weights[known].sum(axis=0)  # [u]
-        return out
+        return self._ease.scores(seeds)
 
     def genre(self, genres: Iterable[str]) -> np.ndarray:
         rows = [self.genres.index(g) for g in sorted(set(genres)) if g in self.genres]
@@ -185,21 +178,46 @@ def fold_of(conversation_id: str, folds: int) -> int:
 class FoldedDialogueLogs:
     """One DialogueLog per fold, each fitted on the other folds' conversations, so a training
     conversation's features never count its own mentions; `all` is fitted on every conversation
-    (for scoring conversations outside the log)."""
+    (for scoring conversations outside the log). Each is fitted when first asked for (the
+    evaluation of another split needs only `all`, training lists only the folds), and the
+    genres of an utterance are read once for all of them."""
 
     def __init__(self, conversations: list[dict], index: dict[str, int], n_movies: int,
                  genres_of: GenresOf | None = None,
                  settings: DialogueLogSettings = DialogueLogSettings()):
         self.settings = settings
-        ids = [str(c.get("conversationId", i)) for i, c in enumerate(conversations)]
-        self.fold = {cid: fold_of(cid, settings.folds) for cid in ids}
-        self.logs = [DialogueLog([c for c, cid in zip(conversations, ids)
-                                  if self.fold[cid] != k], index, n_movies, genres_of, settings)
-                     for k in range(settings.folds)]
-        self.all = DialogueLog(conversations, index, n_movies, genres_of, settings)
+        self.conversations = conversations
+        self.ids = [str(c.get("conversationId", i)) for i, c in enumerate(conversations)]
+        self.fold = {cid: fold_of(cid, settings.folds) for cid in self.ids}
+        self.index, self.n_movies = index, n_movies
+        self.genres_of = _memoised(genres_of) if genres_of is not None else None
+        self._logs: dict[int | None, DialogueLog] = {}  # fold left out (None: none) → log
+
+    def _log(self, left_out: int | None) -> DialogueLog:
+        if left_out not in self._logs:
+            kept = [c for c, cid in zip(self.conversations, self.ids)
+                    if self.fold[cid] != left_out]
+            self._logs[left_out] = DialogueLog(kept, self.index, self.n_movies, self.genres_of,
+                                               self.settings)
+        return self._logs[left_out]
+
+    @property
+    def all(self) -> DialogueLog:
+        return self._log(None)
 
     def for_conversation(self, conversation_id: str | None) -> DialogueLog:
         """The log that does not contain `conversation_id` (all, for other conversations)."""
         if conversation_id is None or conversation_id not in self.fold:
             return self.all
-        return self.logs[self.fold[conversation_id]]
+        return self._log(self.fold[conversation_id])
+
+
+def _memoised(genres_of: GenresOf) -> GenresOf:
+    cache: dict[str, set[str]] = {}
+
+    def cached(text: str) -> set[str]:
+        if text not in cache:
+            cache[text] = set(genres_of(text))
+        return cache[text]
+
+    return cached

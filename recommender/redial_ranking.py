@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from recommender.baselines import SeedEASE
 from recommender.constraints import Constraints
 from recommender.conversations import UpdateSession
 from recommender.dialogue_log import DialogueLog, context_words
@@ -73,28 +74,15 @@ def redial_items(movies: list[RedialMovie], rows: np.ndarray, item_vectors: np.n
     return RedialItems(movies, rows, vectors)
 
 
-class MovieLensEASE:
+class MovieLensEASE(SeedEASE):
     """EASE (Steck, WWW 2019) over MovieLens ratings, restricted to the linked ReDial movies:
-    score(movie) = Σ_seeds B[seed, movie] for the linked movies the context mentioned."""
+    score(movie) = Σ_seeds B[seed, movie] for the linked movies the context mentioned; zero for
+    unlinked movies and when no seed is linked."""
 
     def __init__(self, interactions, items: RedialItems, regularization: float = 200.0):
-        from recommender.baselines import ease_weights
-
-        self.linked = np.flatnonzero(items.rows >= 0)  # [l] candidate indices
-        self.position = np.full(len(items), -1, dtype=np.int64)  # [n] → row of B or -1
-        self.position[self.linked] = np.arange(len(self.linked))
-        matrix = sparse.csr_matrix(interactions)[:, items.rows[self.linked]]  # [users, l]
-        self.weights = ease_weights(matrix.tocsr(), regularization)  # [l, l]
-        self.n = len(items)
-
-    def scores(self, seeds: np.ndarray) -> np.ndarray:
-        """[n] float32; zero for unlinked movies and when no seed is linked."""
-        out = np.zeros(self.n, dtype=np.float32)
-        known = self.position[seeds] if len(seeds) else np.zeros(0, dtype=np.int64)
-        known = known[known >= 0]
-        if len(known):
-            out[self.linked] = self.weights[known].sum(axis=0)  # [l]
-        return out
+        linked = np.flatnonzero(items.rows >= 0)  # [l] candidate indices
+        matrix = sparse.csr_matrix(interactions)[:, items.rows[linked]]  # [users, l]
+        super().__init__(matrix, linked, len(items), regularization)
 
 
 @dataclass

@@ -14,7 +14,14 @@ Only reading requests and rendering replies lives here; the server routes, `Agen
 from __future__ import annotations
 
 from bot.agent import InputError
-from bot.channels.rest import Message, item_line, read_user, require_session
+from bot.channels.rest import (
+    Message,
+    item_line,
+    json_object,
+    read_user,
+    require_session,
+    required_text,
+)
 from bot.replies import Reply
 from nlu.types import Parse
 
@@ -23,11 +30,8 @@ EXTRACTOR = "convrec.EntityExtractor"  # what Rasa clients see as each entity's 
 
 def read_webhook(body) -> Message:
     """Rasa's REST webhook request: {"sender": "abc", "message": "hi", "metadata": {"user": 15}}."""
-    if not isinstance(body, dict):
-        raise InputError("expected a JSON object with 'sender' and 'message'")
-    message = body.get("message")
-    if not isinstance(message, str):
-        raise InputError("'message' is required and must be a string")
+    body = json_object(body, "'sender' and 'message'")
+    message = required_text(body, "message")
     metadata = body.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise InputError("'metadata' must be an object")
@@ -49,11 +53,8 @@ def webhook_messages(reply: Reply, recipient_id: str) -> list[dict]:
 def read_parse(body) -> tuple[str, tuple[str, ...]]:
     """/model/parse's request: the text, and optionally the ids of the list last shown (in order)
     that "the second one" refers to."""
-    if not isinstance(body, dict):
-        raise InputError("expected a JSON object with 'text'")
-    text = body.get("text")
-    if not isinstance(text, str):
-        raise InputError("'text' is required and must be a string")
+    body = json_object(body, "'text'")
+    text = required_text(body, "text")
     shown = body.get("shown") or []
     if not isinstance(shown, list) or not all(isinstance(i, str) for i in shown):
         raise InputError("'shown' must be a list of item ids (strings)")

@@ -38,13 +38,24 @@ def require_session(value, key: str) -> str:
     return value
 
 
+def json_object(body, keys: str) -> dict:
+    """The request body as a JSON object; `keys` names what it must hold, for the message."""
+    if not isinstance(body, dict):
+        raise InputError(f"expected a JSON object with {keys}")
+    return body
+
+
+def required_text(body: dict, key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str):
+        raise InputError(f"'{key}' is required and must be a string")
+    return value
+
+
 def read_message(body) -> Message:
     """convrec's own request: {"session": "abc", "text": "a thriller", "user": "15"}."""
-    if not isinstance(body, dict):
-        raise InputError("expected a JSON object with 'session' and 'text'")
-    text = body.get("text")
-    if not isinstance(text, str):
-        raise InputError("'text' is required and must be a string")
+    body = json_object(body, "'session' and 'text'")
+    text = required_text(body, "text")
     return Message(require_session(body.get("session"), "session"), text,
                    read_user(body.get("user")))
 
