@@ -44,7 +44,7 @@ bench-voice: train                ## word error rate of the offline recogniser (
 clean:                            ## remove built artifacts (not sessions)
 	rm -rf data/build
 
-# --- Rasa: convrec as custom actions of a Rasa 3.6 assistant (bot/actions.py, bot/rasa_assistant/)
+# --- Rasa: convrec as custom actions of a Rasa 3.6 assistant (bot/channels/rasa_actions.py, bot/rasa_assistant/)
 RASA_VENV  := .venv-rasa
 RASA_LOCK  := bot/rasa_assistant/requirements-rasa.lock
 RASA_STAMP := $(RASA_VENV)/.installed
@@ -68,7 +68,7 @@ rasa-train: rasa                  ## train the assistant from data/nlu.yml and i
 		--out $(CURDIR)/$(RASA_OUT)/models --fixed-model-name convrec
 
 rasa-test: train rasa-train       ## Rasa's REST webhook → convrec's action server → items
-	CONVREC_RASA_MODEL=$(RASA_OUT)/models/convrec.tar.gz $(BIN)/python -m pytest -q tests/test_rasa_assistant.py
+	CONVREC_RASA_MODEL=$(RASA_OUT)/models/convrec.tar.gz $(BIN)/python -m pytest -q tests/channels/test_rasa_assistant.py
 
 bench-rasa: train rasa            ## convrec vs Rasa + convrec's actions: latency, memory, NLU
 	$(BIN)/python bench/vs_rasa.py

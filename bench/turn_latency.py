@@ -12,7 +12,7 @@ STARTED = time.perf_counter()  # before the heavy imports: cold start counts the
 
 import os  # noqa: E402
 
-# as `convrec chat` / `convrec serve` run a turn: one BLAS thread (bot/cli.py), set before numpy
+# as `convrec chat` / `convrec serve` run a turn: one BLAS thread (bot/cli/main.py), set before numpy
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.agent import Agent  # noqa: E402
+from bot.dialogue.agent import Agent  # noqa: E402
 from bot.config import load_config  # noqa: E402
 
 SCRIPT = [
@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--cache-size", type=int, default=0,
                         help="utterance embedding cache (config: 4096; 0 = measure encoding)")
     parser.add_argument("--ranker", choices=["linear", "mmoe"],
-                        help="override recommender.ranker (default: config.yml's)")
+                        help="override recommender.serving.ranker (default: config.yml's)")
     args = parser.parse_args()
 
     import torch

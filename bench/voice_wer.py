@@ -3,7 +3,7 @@ understands what was heard.
 
 24 requests (written for this benchmark, not taken from the language model's templates) are
 spoken by espeak-ng in several voices and recognised by pocketsphinx twice: with its general
-English language model and with convrec's (bot/voice_lm.py). WER is word edits / reference words
+English language model and with convrec's (bot/voice/language_model.py). WER is word edits / reference words
 over the whole set; "understood" is the share of requests whose transcript parses to the same
 intent and the same entities (type, value, polarity) as the written request.
 
@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.agent import Agent  # noqa: E402
-from bot.assemble import ensure_recognizer  # noqa: E402
+from bot.dialogue.agent import Agent  # noqa: E402
+from bot.build import ensure_recognizer  # noqa: E402
 from bot.config import load_config  # noqa: E402
-from bot.speech import Recognizer, synthesize, wav_to_pcm16k  # noqa: E402
-from bot.spoken import to_spoken, to_written, word_error_rate  # noqa: E402
+from bot.voice.speech import Recognizer, synthesize, wav_to_pcm16k  # noqa: E402
+from bot.voice.spoken import to_spoken, to_written, word_error_rate  # noqa: E402
 
 REQUESTS = [
     "recommend me a funny movie from the nineties",

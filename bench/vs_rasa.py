@@ -3,10 +3,10 @@
     make bench-rasa        (.venv/bin/python bench/vs_rasa.py [--turns 200] [--json out.json])
 
 (a) convrec alone: `convrec serve` on 127.0.0.1, spoken to through its Rasa-compatible REST
-    webhook (POST /webhooks/rest/webhook). Without bot/server.py the in-process Agent stands in,
+    webhook (POST /webhooks/rest/webhook). Without bot/server/app.py the in-process Agent stands in,
     and every number of that side says so.
 (b) Rasa 3.6.21 with convrec inside: `rasa run` (REST channel, the same webhook) → rasa-sdk's
-    action server (bot/actions.py) → convrec's Agent. The assistant (bot/rasa_assistant/) is
+    action server (bot/channels/rasa_actions.py) → convrec's Agent. The assistant (bot/rasa_assistant/) is
     trained in this run from the same data/nlu.yml, with empty caches.
 
 Both sides get the same scripted conversations (bench/turn_latency.py SCRIPT), one turn at a
@@ -235,7 +235,7 @@ def bench_convrec_in_process(config_path: Path, turns: int) -> dict:
 
     import torch
 
-    from bot.agent import Agent
+    from bot.dialogue.agent import Agent
 
     torch.set_num_threads(TORCH_THREADS)
     started = time.perf_counter()
@@ -259,7 +259,7 @@ def bench_rasa(config_path: Path, model: Path, turns: int, work: Path) -> dict:
     rasa_env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     logs = [work / "action_server.log", work / "rasa_run.log"]
     started = time.perf_counter()
-    actions = start([BIN / "python", "-m", "rasa_sdk", "--actions", "bot.actions", "--port",
+    actions = start([BIN / "python", "-m", "rasa_sdk", "--actions", "bot.channels.rasa_actions", "--port",
                      action_port], action_env, logs[0])
     rasa = start([RASA_BIN / "rasa", "run", "--model", model.resolve(), "--endpoints", endpoints,
                   "--credentials", RASA_DIR / "credentials.yml", "--interface", "127.0.0.1",
@@ -283,7 +283,7 @@ def bench_rasa(config_path: Path, model: Path, turns: int, work: Path) -> dict:
     finally:
         stop(rasa)
         stop(actions)
-    return {**result, "mode": "rasa run (REST webhook) + rasa-sdk action server (bot/actions.py)",
+    return {**result, "mode": "rasa run (REST webhook) + rasa-sdk action server (bot/channels/rasa_actions.py)",
             "startup_s": round(startup, 1), **ready,
             "peak_rss_mb": round(sum(rasa_peak.values()) + sum(action_peaks.values())),
             "rasa_peak_rss_mb": round(sum(rasa_peak.values())),
@@ -453,7 +453,7 @@ def nlu_quality(config_path: Path, work: Path) -> dict:
                                        threshold=config.nlu.intent.threshold)
     from nlu.entities import EntityLexicon, extract_entities
     from nlu.intent_classifier import delexicalize
-    from recommender.catalog import Catalog
+    from recommender.domain.catalog import Catalog
 
     # the classifier reads the text as parse() gives it: entity spans replaced by their type
     lexicon = EntityLexicon.from_catalog(Catalog.load(config.catalog_dir))

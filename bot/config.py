@@ -9,10 +9,10 @@ from pathlib import Path
 
 import yaml
 
-from bot.interest import InterestParams
+from bot.dialogue.interest import InterestParams
 from nlu.encoder import EncoderConfig
 from nlu.intent_classifier import IntentConfig
-from recommender.recommend import RecommenderConfig
+from recommender.serving.recommend import RecommenderConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config.yml"
@@ -139,14 +139,14 @@ PIPELINE_COMPONENTS = {"SentenceEncoder": EncoderConfig, "EntityExtractor": None
                        "IntentClassifier": IntentConfig}
 
 
-RANKERS = ("linear", "mmoe")  # recommender/ranker.py, recommender/mmoe_ranker.py
+RANKERS = ("linear", "mmoe")  # recommender/serving/ranker.py, recommender/serving/mmoe_ranker.py
 TASKS = ("accept", "like", "interact")  # heads of the multi-task ranker
 
 
 def _check_ranker_settings(recommender: RecommenderConfig) -> None:
     """recommender.task_weights: known tasks, numbers >= 0, one > 0; recommender.training: the
-    keys of recommender.ranker_training.RankerTrainingConfig with their types."""
-    from recommender.ranker_training import training_config
+    keys of recommender.training.ranker.RankerTrainingConfig with their types."""
+    from recommender.training.ranker import training_config
 
     for task, weight in recommender.task_weights.items():
         if task not in TASKS:
@@ -310,7 +310,7 @@ def load_config(path: Path | str | None = None) -> Config:
             raise ConfigError(f"recommender.weights.{key}: unknown feature "
                               f"(known: {', '.join(sorted(KNOWN_WEIGHTS))})")
     if recommender.ranker not in RANKERS:
-        raise ConfigError(f"recommender.ranker: unknown ranker {recommender.ranker!r} "
+        raise ConfigError(f"recommender.serving.ranker: unknown ranker {recommender.serving.ranker!r} "
                           f"(known: {', '.join(RANKERS)})")
     _check_ranker_settings(recommender)
     state = _build(InterestParams, raw.get("state"), "state")

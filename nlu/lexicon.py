@@ -42,7 +42,7 @@ from nlu.normalize import (
     normalize_words,
     title_variants,
 )
-from recommender.catalog import Catalog
+from recommender.domain.catalog import Catalog
 
 # Title guards, from free to strict (`nlu.title_mentions.title_evidence` applies them).
 FREE = "free"  # distinctive ("inception", "the dark knight"): any mention counts

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "datasets"
+from tests.support import ADMIN_TOKEN, ROOT
+
 
 
 def config_with_state(state_dir: Path):
@@ -28,7 +28,7 @@ def agent_config(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def agent(agent_config):
-    from bot.agent import Agent
+    from bot.dialogue.agent import Agent
 
     return Agent.load(agent_config)
 
@@ -38,13 +38,12 @@ def session_id(request):
     return f"test-{request.node.name}"
 
 
-# -- serving (bot/server.py): one in-process server on the shared agent, every channel on -------
-ADMIN_TOKEN = "test-admin-token"
+# -- serving (bot/server/app.py): one in-process server on the shared agent, every channel on -------
 
 
 @pytest.fixture(scope="session")
 def alexa_chain():
-    from alexa_certs import make_chain
+    from tests.support.alexa_certs import make_chain
 
     return make_chain()
 
@@ -54,11 +53,11 @@ def live_server(agent, agent_config, alexa_chain):
     """The HTTP server (REST, Rasa webhook, socket.io, widget, voice, Alexa, admin) on 127.0.0.1,
     in this process, around the shared agent. Alexa requests are verified against the test's
     own certificate chain, at the test's fixed clock."""
-    from alexa_certs import NOW
-    from serving import InProcessServer
+    from tests.support.alexa_certs import NOW
+    from tests.support.serving import InProcessServer
 
-    from bot.alexa_verify import AlexaVerifier
-    from bot.server import create_app
+    from bot.channels.alexa_verify import AlexaVerifier
+    from bot.server.app import create_app
 
     verifier = AlexaVerifier(fetch=lambda url: alexa_chain.pem, trust_roots=[alexa_chain.root],
                              clock=lambda: NOW.timestamp())

@@ -5,16 +5,16 @@ AMAZON.SearchQuery slot, `query`, under a few intents that each stand for a carr
 ("not {query}" is RejectIntent); the channel puts the phrase back and convrec's own NLU does the
 rest. Built-in intents become the message a person would have typed. Every Alexa session is a
 convrec session `alexa:<sessionId>`. The request's signature is checked before this runs
-(bot/alexa_verify.py).
+(bot/channels/alexa_verify.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.agent import InputError
+from bot.dialogue.agent import InputError
 from bot.channels.voice import ssml, ssml_for
-from bot.replies import Reply
+from bot.dialogue.replies import Reply
 
 BUILT_IN_MESSAGES = {
     "AMAZON.StopIntent": "/goodbye",

@@ -13,7 +13,7 @@ Only reading requests and rendering replies lives here; the server routes, `Agen
 
 from __future__ import annotations
 
-from bot.agent import InputError
+from bot.dialogue.agent import InputError
 from bot.channels.rest import (
     Message,
     item_line,
@@ -22,7 +22,7 @@ from bot.channels.rest import (
     require_session,
     required_text,
 )
-from bot.replies import Reply
+from bot.dialogue.replies import Reply
 from nlu.types import Parse
 
 EXTRACTOR = "convrec.EntityExtractor"  # what Rasa clients see as each entity's `extractor`

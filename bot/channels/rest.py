@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.agent import InputError
+from bot.dialogue.agent import InputError
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The voice channel: a recording in, the reply as text and speech out.
 
 It reads a message the way every channel does, only from audio: WAV → 16 kHz samples →
-pocketsphinx (with convrec's language model, bot/voice_lm.py) → the written form the NLU reads
+pocketsphinx (with convrec's language model, bot/voice/language_model.py) → the written form the NLU reads
 ("nineteen ninety five" → "1995") → `Agent.handle` → a short spoken form of the reply
 (`speech_for`), optionally as a WAV file from espeak-ng. Used by `POST /api/voice` and by
 `convrec voice`. Assistants that do their own speech recognition send text to `POST /voice`
@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from bot.agent import Agent, InputError
-from bot.replies import Reply
-from bot.speech import AudioError, Recognizer, is_silent, synthesize, wav_to_pcm16k
-from bot.spoken import to_written
+from bot.dialogue.agent import Agent, InputError
+from bot.dialogue.replies import Reply
+from bot.voice.speech import AudioError, Recognizer, is_silent, synthesize, wav_to_pcm16k
+from bot.voice.spoken import to_written
 
 
 @dataclass

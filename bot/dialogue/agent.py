@@ -1,0 +1,290 @@
+"""`Agent.handle(session_id, text) -> Reply`: the one call every channel makes.
+
+parse (nlu) → update the session state → decide (policy) → recommend / answer / acknowledge →
+persist the turn (store) → Reply. The agent knows no channel.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable
+
+import numpy as np
+
+from bot.config import Config, load_config
+from bot.dialogue.policy import Action, decide, interpret
+from bot.dialogue.replies import (
+    MOOD_QUICK_REPLIES,
+    Reply,
+    Templates,
+    answer_about,
+    constraint_summary,
+    item_quick_replies,
+)
+from bot.dialogue.state import SessionState, reset_preferences, target_items, update
+from bot.stores.sqlite import SessionStore
+from nlu.parse import NluPipeline, PayloadError
+from nlu.types import INTENTS, Parse, ParseContext, ShownItem
+from recommender.domain.catalog import Catalog
+from recommender.serving.recommend import Recommender, RecommendRequest
+
+
+class InputError(ValueError):
+    """A message the agent refuses, with a message fit to show the person."""
+
+
+def clean_message(text: str, max_chars: int) -> str:
+    """Validate one incoming message; raise InputError with a clear message when it is unusable."""
+    if not isinstance(text, str):
+        raise InputError("the message must be text")
+    if len(text) > max_chars:
+        raise InputError(f"message too long ({len(text)} characters; the limit is {max_chars})")
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
+        raise InputError("the message contains control characters; please send plain text")
+    if any(unicodedata.category(ch) == "Cs" for ch in text):  # "\ud800" from JSON: not UTF-8
+        raise InputError("the message is not valid Unicode (a lone surrogate); please send "
+                         "plain text")
+    text = " ".join(text.split())
+    if not text:
+        raise InputError("empty message: say what you would like to watch")
+    return text
+
+
+class Agent:
+    def __init__(self, config: Config, catalog: Catalog, recommender: Recommender,
+                 nlu: NluPipeline, store: SessionStore, templates: Templates):
+        self.config = config
+        self.catalog = catalog
+        self.recommender = recommender
+        self.nlu = nlu
+        self.store = store
+        self.templates = templates
+        self.params = config.state
+        self.genre_vectors = self._genre_prototypes()
+        # write-through cache, only when this process is the store's one writer (SQLite); a
+        # shared store (Redis) is read every turn, since another worker may have moved the session
+        self._states: OrderedDict[str, SessionState] = OrderedDict()
+
+    @staticmethod
+    def load(config: Config | None = None, log: Callable[[str], None] = lambda m: None) -> Agent:
+        from bot.build import assemble_agent
+
+        return assemble_agent(config or load_config(), log)
+
+    def _genre_prototypes(self) -> dict[str, np.ndarray]:
+        vectors = self.recommender.item_vectors
+        prototypes = {}
+        for genre, mask in self.recommender.constraint_index.genre_masks.items():
+            mean = vectors[mask].mean(axis=0)  # [d]
+            prototypes[genre] = (mean / (np.linalg.norm(mean) + 1e-8)).astype(np.float32)
+        return prototypes
+
+    def item_vector(self, item_id: str) -> np.ndarray | None:
+        row = self.catalog.index.get(item_id)
+        return None if row is None else self.recommender.item_vectors[row]
+
+    # -- state -------------------------------------------------------------------------------
+    def state(self, session_id: str, user_id: str | None = None) -> SessionState:
+        cached = None if self.store.shared else self._states.get(session_id)
+        if cached is not None:
+            return cached
+        stored = self.store.load_state(session_id)
+        return SessionState.from_json(stored) if stored else SessionState(session_id, user_id)
+
+    def has_session(self, session_id: str) -> bool:
+        return ((not self.store.shared and session_id in self._states)
+                or self.store.load_state(session_id) is not None)
+
+    # -- understanding, without a turn --------------------------------------------------------
+    def parse(self, text: str, shown: tuple[str, ...] = ()) -> Parse:
+        """The NLU's reading of `text` (`convrec parse`, `POST /model/parse`); `shown`: ids of
+        the list last shown, in order, for references ("the second one"). Changes nothing."""
+        text = clean_message(text, self.config.nlu.max_message_chars)
+        unknown = [i for i in shown if i not in self.catalog]
+        if unknown:
+            raise InputError(f"unknown item id {unknown[0]!r} in 'shown'")
+        context = ParseContext(tuple(ShownItem(i, self.catalog.get(i).title,
+                                               self.catalog.get(i).year) for i in shown))
+        try:
+            return self.nlu.parse(text, context)
+        except PayloadError as e:
+            raise InputError(str(e)) from e
+
+    # -- the turn ----------------------------------------------------------------------------
+    def handle(self, session_id: str, text: str, user_id: str | None = None, *,
+               intent: str | None = None) -> Reply:
+        """One turn. `intent`: an intent the caller already decided (Rasa's NLU, when convrec runs
+        as Rasa custom actions); it replaces the classifier's, while entities, references and the
+        embedding still come from convrec's parse. A payload keeps its own intent."""
+        if not session_id or len(session_id) > 200:
+            raise InputError("a session id of 1 to 200 characters is required")
+        if intent is not None and intent not in INTENTS:
+            raise InputError(f"unknown intent {intent!r} (known: {', '.join(INTENTS)})")
+        text = clean_message(text, self.config.nlu.max_message_chars)
+        if user_id is not None and not self.recommender.history.has_user(str(user_id)):
+            raise InputError(f"unknown user {user_id!r}: not in the behavior history")
+        with self.store.lock(session_id):  # turns of one session apply one after another
+            state = self.state(session_id, user_id)
+            if user_id is not None:
+                state.user_id = str(user_id)
+            context = ParseContext(tuple(ShownItem(i["id"], i["title"], i.get("year"))
+                                         for i in state.last_shown))
+            try:
+                parse = self.nlu.parse(text, context)
+            except PayloadError as e:
+                raise InputError(str(e)) from e
+            if intent is not None and parse.embedding is not None:  # text, not a payload
+                parse.intent, parse.confidence = intent, 1.0
+            unknown = [i for i in target_items(parse) if i not in self.catalog]
+            if unknown:
+                raise InputError(f"unknown item id {unknown[0]!r}")
+            parse = interpret(parse, state)
+            started = time.perf_counter()
+            new_state, feedback = update(state, parse, self.params, self.item_vector,
+                                         self.genre_vectors.get)
+            has_history = new_state.user_id is not None
+            action = decide(new_state, parse, has_history,
+                            self.config.policy.ask_before_recommending)
+            new_state, reply = self._act(action, new_state, parse)
+            reply.intent = {"name": parse.intent, "confidence": round(float(parse.confidence), 4)}
+            reply.entities = [e.to_json() for e in parse.entities]
+            feedback_rows = [{"item_id": f.item_id, "kind": f.kind, "value": f.value}
+                             for f in feedback]
+            user_event = {"text": text, "intent": reply.intent, "entities": reply.entities}
+            bot_event = {**reply.to_json(), "action": reply.action,
+                         "ms": round(1000 * (time.perf_counter() - started), 2)}
+            self.store.save_turn(session_id, new_state.user_id, new_state.to_json(),
+                                 [("user", user_event), ("bot", bot_event)], feedback_rows)
+            if not self.store.shared:
+                self._states[session_id] = new_state
+                self._states.move_to_end(session_id)
+                while len(self._states) > 10_000:
+                    self._states.popitem(last=False)
+            return reply
+
+    def forget_cached(self, session_id: str | None = None) -> None:
+        """Drop cached states (another process may have written them)."""
+        if session_id is None:
+            self._states.clear()
+        else:
+            self._states.pop(session_id, None)
+
+    # -- actions -----------------------------------------------------------------------------
+    def _act(self, action: Action, state: SessionState, parse: Parse) -> tuple[SessionState, Reply]:
+        t = self.templates
+        turn = state.turn
+        reply = Reply(session=state.session_id, text="", action=action.kind)
+
+        def title(item_id: str) -> str:
+            return self.catalog.get(item_id).title
+
+        if action.kind == "greet":
+            if state.user_id is not None:
+                n = len(self.recommender.history.user(state.user_id).item_rows)
+                reply.text = t.render("greet_known_user", turn, n_ratings=n)
+            else:
+                reply.text = t.render("greet", turn)
+            reply.quick_replies = list(MOOD_QUICK_REPLIES)
+        elif action.kind == "clarify":
+            state.asked_clarification = True
+            reply.text = t.render("clarify", turn)
+            reply.quick_replies = list(MOOD_QUICK_REPLIES)
+        elif action.kind == "recommend":
+            state, reply = self._recommend(state, reply, parse, popular=action.popular)
+        elif action.kind == "replace":
+            state, reply = self._replace(state, reply, action)
+        elif action.kind == "feedback":
+            names = ", ".join(title(i) for i in action.item_ids)
+            key = {"accepted": "accepted", "rejected": "rejected", "seen": "seen",
+                   "rated": "rated"}[action.feedback]
+            reply.text = t.render(key, turn, title=names)
+            reply.quick_replies = [{"title": "More like it",
+                                    "payload": f'/refine{{"item":"{action.item_ids[0]}"}}'},
+                                   {"title": "Something else", "payload": "/ask_more"}]
+        elif action.kind == "answer":
+            item = self.catalog.get(action.item_ids[0])
+            state.focus_item = item.id
+            reply.text = t.render("item_info", turn, answer=answer_about(item, parse.text))
+            reply.quick_replies = [{"title": "I'll watch it",
+                                    "payload": f'/accept{{"item":"{item.id}"}}'},
+                                   {"title": "Not for me",
+                                    "payload": f'/reject{{"item":"{item.id}"}}'}]
+        elif action.kind == "which_item":
+            reply.text = t.render("which_item", turn)
+            reply.quick_replies = item_quick_replies(state.last_shown)
+        elif action.kind == "nothing_shown":
+            reply.text = t.render("nothing_shown", turn)
+            reply.quick_replies = list(MOOD_QUICK_REPLIES)
+        elif action.kind == "reset":
+            state = reset_preferences(state)
+            reply.text = t.render("reset", turn)
+            reply.quick_replies = list(MOOD_QUICK_REPLIES)
+        else:  # thanks, goodbye, fallback, out_of_scope
+            reply.text = t.render(action.kind, turn)
+        return state, reply
+
+    def _request(self, state: SessionState, k: int, popular: bool) -> RecommendRequest:
+        return RecommendRequest(
+            interest_vector=None if popular else state.interest_vector,
+            constraints=state.constraints,
+            positive_items=list(state.positive_items),
+            excluded_items=state.excluded(),
+            user_id=state.user_id,
+            k=k,
+        )
+
+    def _recommend(self, state: SessionState, reply: Reply, parse: Parse,
+                   popular: bool) -> tuple[SessionState, Reply]:
+        t, turn = self.templates, state.turn
+        k = self.config.policy.recommendations_per_turn
+        results = self.recommender.recommend(self._request(state, k, popular))
+        summary = constraint_summary(state.constraints)
+        if not results:
+            key = "no_more_results" if state.shown else "no_results"
+            reply.text = t.render(key, turn, summary=summary)
+            reply.action = "no_results"
+            return state, reply
+        items = [r.to_json() for r in results]
+        if popular:
+            reply.text = t.render("recommend_popular", turn)
+        elif parse.intent == "state_preference":
+            reply.text = t.render("recommend_after_preference", turn, summary=summary)
+        else:
+            reply.text = t.render("recommend", turn, summary=summary)
+        state.last_shown = items
+        state.focus_item = None  # "it" now means an item of the new list
+        state.shown.extend(i["id"] for i in items if i["id"] not in state.shown)
+        reply.items = items
+        reply.quick_replies = item_quick_replies(items)
+        return state, reply
+
+    def _replace(self, state: SessionState, reply: Reply,
+                 action: Action) -> tuple[SessionState, Reply]:
+        """Swap the rejected / seen items of the shown list for new ones, in place."""
+        t, turn = self.templates, state.turn
+        gone = [i for i in action.item_ids if i in {s["id"] for s in state.last_shown}]
+        names = ", ".join(self.catalog.get(i).title for i in action.item_ids)
+        results = self.recommender.recommend(self._request(state, len(gone), False))
+        fresh = iter(r.to_json() for r in results)
+        new_list = []
+        for item in state.last_shown:
+            if item["id"] in gone:
+                replacement = next(fresh, None)
+                if replacement is not None:
+                    new_list.append(replacement)
+            else:
+                new_list.append(item)
+        added = [i for i in new_list if i["id"] not in state.shown]
+        state.shown.extend(i["id"] for i in added)
+        state.last_shown = new_list
+        key = "rejected_replaced" if action.feedback == "rejected" else "seen_replaced"
+        if not added:
+            key = "rejected" if action.feedback == "rejected" else "seen"
+        if len(action.item_ids) > 1:
+            key += "_many"
+        reply.text = t.render(key, turn, title=names)
+        reply.items = new_list
+        reply.quick_replies = item_quick_replies(new_list)
+        return state, reply

@@ -1,0 +1,231 @@
+"""Session state, and `update(state, parse)`: what one parsed turn changes (pure).
+
+The state holds the interest vector, hard constraints, liked / rejected / seen items and the last
+shown list. `update` returns a new state plus the feedback events the turn produced; the agent
+persists both. References ("the second one") are already resolved to item ids by the NLU.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.dialogue.interest import InterestParams, Signal, update_interest
+from nlu.types import WANTED, Parse
+from recommender.domain.constraints import Constraints
+
+FEEDBACK_INTENTS = {"accept": "accepted", "reject": "rejected", "seen": "seen"}
+PREFERENCE_INTENTS = {"request_recommendation", "state_preference", "refine", "ask_more"}
+# words that say "recommend something" without saying what: their embedding is no preference
+GENERIC_WORDS = set("""
+a an the me i im i'm you we us my some something anything any movie movies film films flick
+recommend recommendation recommendations suggest suggestion suggestions watch watching see
+good great nice cool please pls can could would should will what which whats what's give show
+tell find get want wanna need looking for to of for tonight today now maybe idea ideas one ones
+hi hey hello ok okay so just else more other another another's new let lets let's do have got
+is are be it that this there here like really very kind sort
+first second third fourth fifth last one two three number both all them those these
+""".split())
+
+
+@dataclass
+class SessionState:
+    session_id: str
+    user_id: str | None = None
+    interest_vector: np.ndarray | None = None  # [d] unit vector
+    constraints: Constraints = field(default_factory=Constraints)
+    liked: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    seen: list[str] = field(default_factory=list)
+    positive_items: list[str] = field(default_factory=list)  # liked or pointed at, oldest first
+    shown: list[str] = field(default_factory=list)  # every item shown in this session
+    last_shown: list[dict] = field(default_factory=list)  # the last list, as shown (item dicts)
+    focus_item: str | None = None  # the item last talked about
+    asked_clarification: bool = False
+    turn: int = 0
+
+    def knows_something(self, has_history: bool) -> bool:
+        return (self.interest_vector is not None or not self.constraints.is_empty()
+                or bool(self.positive_items) or has_history)
+
+    def excluded(self) -> set[str]:
+        return set(self.rejected) | set(self.seen) | set(self.shown)
+
+    def to_json(self) -> dict:
+        return {
+            "session_id": self.session_id,
+            "user_id": self.user_id,
+            "interest_vector": None if self.interest_vector is None
+            else [round(float(x), 6) for x in self.interest_vector],
+            "constraints": self.constraints.to_json(),
+            "liked": self.liked, "rejected": self.rejected, "seen": self.seen,
+            "positive_items": self.positive_items, "shown": self.shown,
+            "last_shown": self.last_shown, "focus_item": self.focus_item,
+            "asked_clarification": self.asked_clarification, "turn": self.turn,
+        }
+
+    @staticmethod
+    def from_json(d: dict) -> SessionState:
+        vector = d.get("interest_vector")
+        return SessionState(
+            session_id=d["session_id"], user_id=d.get("user_id"),
+            interest_vector=None if vector is None else np.array(vector, dtype=np.float32),
+            constraints=Constraints.from_json(d.get("constraints", {})),
+            liked=list(d.get("liked", [])), rejected=list(d.get("rejected", [])),
+            seen=list(d.get("seen", [])), positive_items=list(d.get("positive_items", [])),
+            shown=list(d.get("shown", [])), last_shown=list(d.get("last_shown", [])),
+            focus_item=d.get("focus_item"),
+            asked_clarification=bool(d.get("asked_clarification", False)),
+            turn=int(d.get("turn", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class FeedbackEvent:
+    item_id: str
+    kind: str  # "accepted" | "rejected" | "seen" | "rated"
+    value: float | None = None  # the rating for "rated"
+
+
+def has_content(text: str) -> bool:
+    """True when the utterance says something beyond "recommend me a movie"."""
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return any(w not in GENERIC_WORDS for w in words)
+
+
+def _add(items: list[str], item_id: str) -> None:
+    if item_id not in items:
+        items.append(item_id)
+
+
+def _remove(items: list[str], item_id: str) -> None:
+    if item_id in items:
+        items.remove(item_id)
+
+
+def target_items(parse: Parse) -> list[str]:
+    """Item ids the turn points at: references to the shown list, then titles."""
+    ids: list[str] = []
+    for entity in parse.entities:
+        if entity.type in ("reference", "title"):
+            ids.extend(i for i in entity.item_ids if i not in ids)
+    return ids
+
+
+def update(state: SessionState, parse: Parse, params: InterestParams,
+           item_vector: Callable[[str], np.ndarray | None],
+           genre_vector: Callable[[str], np.ndarray | None]
+           ) -> tuple[SessionState, list[FeedbackEvent]]:
+    """Apply one parsed turn. Pure: returns a new state and the feedback events of the turn."""
+    state = copy.deepcopy(state)
+    state.turn += 1
+    intent = parse.intent
+    events: list[FeedbackEvent] = []
+    signals: list[Signal] = []
+    c = state.constraints
+    targets = target_items(parse)
+
+    def feedback(item_id: str, kind: str, value: float | None = None) -> None:
+        events.append(FeedbackEvent(item_id, kind, value))
+        vector = item_vector(item_id)
+        if kind in ("accepted",) or (kind == "rated" and value is not None and value >= 4):
+            _add(state.liked, item_id)
+            _add(state.positive_items, item_id)
+            _remove(state.rejected, item_id)
+            if vector is not None:
+                signals.append(Signal("liked", vector))
+        elif kind == "rejected" or (kind == "rated" and value is not None and value <= 2):
+            _add(state.rejected, item_id)
+            _remove(state.liked, item_id)
+            _remove(state.positive_items, item_id)
+            if vector is not None:
+                signals.append(Signal("rejected", vector, -1.0))
+        if kind in ("seen", "rated"):
+            _add(state.seen, item_id)
+
+    if intent in FEEDBACK_INTENTS:
+        for item_id in targets:
+            feedback(item_id, FEEDBACK_INTENTS[intent])
+    elif intent == "rate":
+        rating = parse.slots.get("rating")
+        value = float(rating) if isinstance(rating, (int, float)) else None
+        for item_id in targets:
+            feedback(item_id, "rated", value)
+
+    if intent in PREFERENCE_INTENTS:
+        subject = [e for e in parse.entities if e.polarity == WANTED
+                   and e.type in ("genre", "person", "keyword", "title")]
+        if intent == "request_recommendation" and subject:
+            # a new request with its own subject starts a new topic: what was wanted before goes
+            # (dislikes, seen and rejected items stay)
+            c.genres_wanted, c.people_wanted, c.keywords_wanted = set(), set(), set()
+            c.year_min = c.year_max = None
+            state.positive_items = []
+            state.interest_vector = None
+        for entity in parse.entities:
+            wanted = entity.polarity == WANTED
+            if entity.type == "genre":
+                (c.genres_wanted if wanted else c.genres_unwanted).add(entity.value)
+                (c.genres_unwanted if wanted else c.genres_wanted).discard(entity.value)
+                vector = genre_vector(entity.value)
+                if vector is not None:
+                    signals.append(Signal("attribute", vector, 1.0 if wanted else -1.0))
+            elif entity.type == "person":
+                (c.people_wanted if wanted else c.people_unwanted).add(entity.value)
+                (c.people_unwanted if wanted else c.people_wanted).discard(entity.value)
+            elif entity.type == "keyword":
+                (c.keywords_wanted if wanted else c.keywords_unwanted).add(entity.value)
+                (c.keywords_unwanted if wanted else c.keywords_wanted).discard(entity.value)
+                vector = parse.keyword_vectors.get(entity.value)
+                if vector is not None:  # "less violent": away from what "violent" means
+                    signals.append(Signal("attribute", vector, 1.0 if wanted else -1.0))
+            elif entity.type == "year":
+                _apply_years(c, entity.year_min, entity.year_max, wanted)
+            elif entity.type in ("title", "reference"):
+                for item_id in entity.item_ids:
+                    vector = item_vector(item_id)
+                    if wanted:
+                        _add(state.positive_items, item_id)
+                        if entity.type == "title":
+                            _add(state.seen, item_id)  # they know it: do not suggest it back
+                        if vector is not None:
+                            signals.append(Signal("reference", vector))
+                    else:
+                        feedback(item_id, "rejected")
+        if has_content(parse.text) and parse.embedding is not None:
+            utterance = parse.wanted_embedding if parse.wanted_embedding is not None \
+                else parse.embedding
+            if np.any(utterance):  # all-zero: everything said was unwanted
+                signals.append(Signal("utterance", utterance))
+
+    if targets:
+        state.focus_item = targets[0]
+    state.interest_vector = update_interest(state.interest_vector, signals, params)
+    return state, events
+
+
+def _apply_years(c: Constraints, year_min: int | None, year_max: int | None,
+                 wanted: bool) -> None:
+    """A wanted range replaces the bounds; an unwanted open range flips into its complement."""
+    if wanted:
+        c.year_min, c.year_max = year_min, year_max
+    elif year_min is None and year_max is not None:  # "nothing before 1980"
+        c.year_min, c.year_max = year_max + 1, None
+    elif year_max is None and year_min is not None:  # "nothing recent"
+        c.year_min, c.year_max = None, year_min - 1
+    # an unwanted closed range ("not from the 90s") cannot be a single interval: left soft
+
+
+def reset_preferences(state: SessionState) -> SessionState:
+    """Forget what was asked (constraints, interest), keep what was seen and rejected."""
+    state = copy.deepcopy(state)
+    state.interest_vector = None
+    state.constraints = Constraints()
+    state.positive_items = []
+    state.last_shown = []
+    state.asked_clarification = False
+    return state

@@ -1,0 +1,1 @@
+"""The HTTP server: the ASGI app that mounts the channels, errors, admin, security, batching, workers."""

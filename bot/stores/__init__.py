@@ -1,0 +1,1 @@
+"""Where conversations are kept: SQLite (the default) and Redis (shared between workers)."""

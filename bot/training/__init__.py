@@ -1,0 +1,1 @@
+"""What `convrec train` runs beyond the NLU: the conversational ranker and its dialogue lists."""

@@ -1,0 +1,1 @@
+"""Speech in and out, offline: the recogniser, its language model, spoken replies."""

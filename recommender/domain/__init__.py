@@ -1,0 +1,1 @@
+"""What can be recommended: the catalog and the hard constraints on it."""

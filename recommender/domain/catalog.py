@@ -1,0 +1,125 @@
+"""The item catalog: what can be recommended, with the facts a reply may quote.
+
+The catalog is built by `convrec data build` (see `recommender/data/build.py`) into a folder of
+artifacts and loaded read-only here. It is domain-agnostic: an item has a title, an optional year,
+genres, people (directors, cast), a free-text description and popularity counts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Item:
+    """One recommendable item. `id` is a string (MovieLens movieId for the movie domain)."""
+
+    id: str
+    title: str  # display title, articles moved to the front: "The Godfather"
+    year: int | None
+    genres: tuple[str, ...]  # MovieLens genre names: "Comedy", "Sci-Fi", ...
+    directors: tuple[str, ...] = ()
+    cast: tuple[str, ...] = ()
+    writers: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    plot: str | None = None
+    imdb_id: str | None = None
+    n_ratings: int = 0
+    mean_rating: float | None = None
+    sources: dict = field(default_factory=dict, compare=False, hash=False)  # field -> source key
+
+    def text(self) -> str:
+        """The text an item is embedded from: what a person would say about it."""
+        parts = [f"{self.title} ({self.year})" if self.year else self.title]
+        if self.genres:
+            parts.append(", ".join(self.genres) + ".")
+        if self.directors:
+            parts.append("Directed by " + ", ".join(self.directors[:2]) + ".")
+        # no cast: the source lists it alphabetically, so any cut would pick arbitrary names
+        if self.plot:
+            parts.append(self.plot[:600])
+        return " ".join(parts)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "year": self.year,
+            "genres": list(self.genres),
+            "directors": list(self.directors),
+            "cast": list(self.cast),
+            "writers": list(self.writers),
+            "countries": list(self.countries),
+            "plot": self.plot,
+            "imdb_id": self.imdb_id,
+            "n_ratings": self.n_ratings,
+            "mean_rating": self.mean_rating,
+            "sources": self.sources,
+        }
+
+    @staticmethod
+    def from_json(d: dict) -> Item:
+        return Item(
+            id=str(d["id"]),
+            title=d["title"],
+            year=d.get("year"),
+            genres=tuple(d.get("genres") or ()),
+            directors=tuple(d.get("directors") or ()),
+            cast=tuple(d.get("cast") or ()),
+            writers=tuple(d.get("writers") or ()),
+            countries=tuple(d.get("countries") or ()),
+            plot=d.get("plot"),
+            imdb_id=d.get("imdb_id"),
+            n_ratings=int(d.get("n_ratings") or 0),
+            mean_rating=d.get("mean_rating"),
+            sources=d.get("sources") or {},
+        )
+
+
+class Catalog:
+    """An ordered list of items with an id → row index map. Row order matches item vectors."""
+
+    def __init__(self, items: list[Item], manifest: dict | None = None):
+        self.items = items
+        self.index = {item.id: row for row, item in enumerate(items)}
+        self.manifest = manifest or {}
+        self.aliases: dict[str, list[str]] = {}
+        self.genres = tuple(sorted({g for item in items for g in item.genres}))
+        years = np.array([item.year if item.year else -1 for item in items], dtype=np.int32)
+        self.years = years  # [n_items], -1 where unknown
+        # [n_items]
+        self.popularity = np.array([item.n_ratings for item in items], dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __contains__(self, item_id: str) -> bool:
+        return item_id in self.index
+
+    def get(self, item_id: str) -> Item:
+        return self.items[self.index[item_id]]
+
+    def rows(self, item_ids) -> np.ndarray:
+        return np.array([self.index[i] for i in item_ids if i in self.index], dtype=np.int64)
+
+    @staticmethod
+    def load(folder: Path) -> Catalog:
+        folder = Path(folder)
+        path = folder / "items.jsonl"
+        if not path.exists():
+            raise FileNotFoundError(
+                f"No catalog at {path}. Build it with `convrec data build` (or `make data`)."
+            )
+        with path.open(encoding="utf-8") as f:
+            items = [Item.from_json(json.loads(line)) for line in f if line.strip()]
+        manifest_path = folder / "manifest.json"
+        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        catalog = Catalog(items, manifest)
+        aliases_path = folder / "aliases.json"  # item id → other titles ("Se7en", "Il Postino")
+        if aliases_path.exists():
+            catalog.aliases = json.loads(aliases_path.read_text(encoding="utf-8"))
+        return catalog

@@ -1,0 +1,1 @@
+"""Offline evaluation: metrics, full ranking, ranking / task / ReDial protocols, analysis."""

@@ -1,0 +1,1 @@
+"""The learned models: torch modules (MMoE, SASRec), numpy baselines, and their configs."""

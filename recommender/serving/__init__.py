@@ -1,0 +1,1 @@
+"""Recommending at chat time: candidates, rankers, inputs, diversity, reasons."""

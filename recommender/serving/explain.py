@@ -1,0 +1,55 @@
+"""A short reason per recommended item, built from what actually drove its score (pure)."""
+
+from __future__ import annotations
+
+from recommender.domain.catalog import Item
+from recommender.domain.constraints import Constraints
+
+GENRE_WORDS = {"Children": "family", "Film-Noir": "noir", "IMAX": "IMAX"}
+
+
+def article(phrase: str) -> str:
+    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
+
+
+def reason_for(item: Item, contributions: dict[str, float], constraints: Constraints,
+               history_anchor: str | None, similar_anchor: str | None) -> str:
+    """Compose "because you liked Heat; a crime thriller from the 90s" from the top drivers.
+
+    contributions: this item's per-feature score shares (feature → weight * value).
+    history_anchor: title of the history item with the strongest item-item link, if any.
+    similar_anchor: title of a session item the person liked or pointed at, if it drove the score.
+    """
+    drivers = sorted(((v, k) for k, v in contributions.items() if v > 0.02), reverse=True)
+    parts: list[str] = []
+    for _, feature in drivers[:3]:
+        if feature == "history" and history_anchor:
+            parts.append(f"people who liked {history_anchor} also liked it")
+        elif feature == "interest" and similar_anchor:
+            parts.append(f"close to {similar_anchor}")
+        elif feature == "interest":
+            parts.append("close to what you described")
+        elif feature == "person_match":
+            wanted = {p.lower() for p in constraints.people_wanted}
+            directors = [p for p in item.directors if p.lower() in wanted]
+            actors = [p for p in item.cast if p.lower() in wanted]
+            if directors:
+                parts.append(f"directed by {directors[0]}")
+            elif actors:
+                parts.append(f"with {actors[0]}")
+        elif feature == "keyword_match" and constraints.keywords_wanted:
+            parts.append("mentions " + ", ".join(sorted(constraints.keywords_wanted)[:2]))
+        elif feature == "popularity" and item.n_ratings >= 20:
+            parts.append(f"popular ({item.n_ratings} MovieLens ratings)")
+        elif feature == "quality" and item.mean_rating:
+            parts.append(f"well rated ({item.mean_rating:.1f}/5)")
+    matched = [GENRE_WORDS.get(g, g.lower()) for g in item.genres if g in constraints.genres_wanted]
+    has_year_bound = constraints.year_min is not None or constraints.year_max is not None
+    if matched or (has_year_bound and item.year):
+        label = article(" / ".join(matched) + " film") if matched else ""
+        if has_year_bound and item.year:
+            label = f"{label} from {item.year}".strip()
+        parts.insert(0, label)
+    if not parts:
+        parts.append("a well-known pick to start with")
+    return "; ".join(dict.fromkeys(parts))

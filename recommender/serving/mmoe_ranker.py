@@ -1,0 +1,305 @@
+"""The conversational multi-task ranker: the `Ranker` protocol backed by a trained MMoE.
+
+Model: MMoE (Ma et al., "Modeling Task Relationships in Multi-task Learning with Multi-gate
+Mixture-of-Experts", KDD 2018; `recommender/models/mmoe.py`) over `recommender/serving/inputs.py` rows,
+with a SASRec history representation (Kang & McAuley, ICDM 2018; `recommender/models/sasrec.py`) of the
+person's history plus what they liked in the session. Score = Σ_t w_t z_t / Σ_t w_t over the task
+heads (accept, like, interact), w from config.yml `recommender.task_weights`, z_t the head's logit
+standardised over the request's candidates (`mix_heads`).
+
+Serving runs a numpy copy of the trained weights (no autograd, no torch dispatch, one BLAS
+thread: a few hundred candidates per turn cost about a millisecond). `contributions` are
+occlusions: for each reason group (recommender/serving/inputs.py GROUP_OF), how much the item's
+score drops when that group's inputs are set to their training mean (a typical candidate), in
+units of the candidates' score spread. A reason is quoted only when its group really lifted the
+item's score: take the group away and the score falls by that much, exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from recommender.serving.history_encoder import HistoryEncoder
+from recommender.serving.ranker import CandidateFeatures, LinearRanker, Ranker, RankingContext
+from recommender.serving.inputs import InputBuilder, InputLayout, TextProjection
+from recommender.serving.threads import one_blas_thread
+
+MODEL_FILE, SASREC_FILE, PROJECTION_FILE, CARD_FILE = (
+    "mmoe.pt", "sasrec.pt", "projection.npz", "model_card.json")
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))
+
+
+@dataclass
+class NumpyMMoE:
+    """The weights of a trained `recommender.models.mmoe.MMoE`, for inference.
+
+    Every Linear is (W [out, in], b [out]); each expert and each tower hidden layer is followed
+    by a ReLU; dropout is off at inference.
+    """
+
+    tasks: tuple[str, ...]
+    trained_tasks: tuple[str, ...]
+    dense_mean: np.ndarray  # [F]
+    dense_std: np.ndarray  # [F]
+    id_embedding: np.ndarray | None  # [n_items + 1, id_dim]; row 0 = no id
+    experts: list[list[tuple[np.ndarray, np.ndarray]]]  # E × layers
+    gates: list[tuple[np.ndarray, np.ndarray]]  # T × ([E, D_in], [E])
+    towers: list[list[tuple[np.ndarray, np.ndarray]]]  # T × (hidden layers…, final [1, h])
+
+    @staticmethod
+    def from_torch(model) -> NumpyMMoE:
+        from torch import nn
+
+        def linears(module) -> list[tuple[np.ndarray, np.ndarray]]:
+            return [(m.weight.detach().numpy().astype(np.float32),
+                     m.bias.detach().numpy().astype(np.float32))
+                    for m in module.modules() if isinstance(m, nn.Linear)]
+
+        embedding = (model.item_embedding.weight.detach().numpy().astype(np.float32)
+                     if model.item_embedding is not None else None)
+        return NumpyMMoE(tuple(model.tasks), tuple(model.trained_tasks),
+                         model.dense_mean.numpy().astype(np.float32),
+                         model.dense_std.numpy().astype(np.float32), embedding,
+                         [linears(e) for e in model.experts],
+                         [linears(g)[0] for g in model.gates],
+                         [linears(t) for t in model.towers])
+
+    def inputs(self, dense: np.ndarray, item_ids: np.ndarray) -> np.ndarray:
+        x = (dense - self.dense_mean) / self.dense_std  # [n, F]
+        if self.id_embedding is not None:
+            x = np.concatenate([x, self.id_embedding[item_ids]], axis=1)  # [n, F + id_dim]
+        return x.astype(np.float32)
+
+    def __post_init__(self):
+        # every expert's first layer and every gate read x: one matmul does them all
+        firsts = [layers[0] for layers in self.experts] + list(self.gates)
+        self.first_weight = np.concatenate([w for w, _ in firsts])  # [E·H1 + T·E, D]
+        self.first_bias = np.concatenate([b for _, b in firsts])  # [E·H1 + T·E]
+        self.first_sizes = [len(b) for _, b in firsts]
+
+    def score(self, dense: np.ndarray, item_ids: np.ndarray, weights: dict[str, float],
+              statistics: dict[str, tuple[float, float]] | None = None
+              ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(mixed score [n], {task: probability [n]}) of one request's candidates; the heads
+        are standardised with `statistics` (default: these candidates' own)."""
+        with one_blas_thread():
+            logits = self.forward(self.inputs(dense, item_ids))
+        statistics = statistics or head_statistics(logits)
+        return (mix_heads(logits, weights, self.trained_tasks, statistics),
+                {task: _sigmoid(value) for task, value in logits.items()})
+
+    def statistics(self, dense: np.ndarray, item_ids: np.ndarray
+                   ) -> dict[str, tuple[float, float]]:
+        with one_blas_thread():
+            return head_statistics(self.forward(self.inputs(dense, item_ids)))
+
+    def forward(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """x: [n, D_in] standardised dense features ‖ id embedding → {task: logits [n]}."""
+        n_experts = len(self.experts)
+        first = np.split(x @ self.first_weight.T + self.first_bias,
+                         np.cumsum(self.first_sizes)[:-1], axis=1)  # E × [n, H1], T × [n, E]
+        experts = []
+        for e, layers in enumerate(self.experts):
+            h = _relu(first[e])  # [n, H1]
+            for w, b in layers[1:]:
+                h = _relu(h @ w.T + b)  # [n, h_l]
+            experts.append(h)
+        expert_out = np.stack(experts, axis=1)  # [n, E, D_e]
+        logits = {}
+        for t, task in enumerate(self.tasks):
+            gate = np.exp(first[n_experts + t] - first[n_experts + t].max(axis=1, keepdims=True))
+            gate /= gate.sum(axis=1, keepdims=True)  # [n, E], rows sum to 1
+            h = np.einsum("ne,ned->nd", gate, expert_out)  # [n, D_e]
+            for w, b in self.towers[t][:-1]:
+                h = _relu(h @ w.T + b)  # [n, h_t]
+            w_out, b_out = self.towers[t][-1]
+            logits[task] = h @ w_out[0] + b_out[0]  # [n]
+        return logits
+
+    def occlusion(self, dense: np.ndarray, item_ids: np.ndarray, weights: dict[str, float],
+                  groups: dict[str, np.ndarray],
+                  statistics: dict[str, tuple[float, float]] | None = None
+                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(score [n], {group: score − score with the group's inputs at their training mean}).
+
+        Group columns index the dense features; the group "item" also takes away the id
+        embedding. All groups go through the network in one stacked batch, and every block is
+        mixed with the same heads' statistics (given: the request's; else these candidates'),
+        so the differences are exact."""
+        with one_blas_thread():
+            x = self.inputs(dense, item_ids)  # [n, D]
+            n, n_dense = len(x), len(self.dense_mean)
+            names = list(groups) + (["item"] if "item" not in groups and
+                                    self.id_embedding is not None else [])
+            stacked = np.tile(x, (len(names) + 1, 1))  # [(G + 1) n, D]
+            for g, name in enumerate(names, start=1):
+                block = stacked[g * n:(g + 1) * n]
+                block[:, groups.get(name, np.zeros(0, dtype=np.int64))] = 0.0  # the mean
+                if name == "item":
+                    block[:, n_dense:] = 0.0  # no id embedding
+            logits = self.forward(stacked)
+        statistics = statistics or head_statistics({task: value[:n]
+                                                    for task, value in logits.items()})
+        scores = mix_heads(logits, weights, self.trained_tasks, statistics).reshape(-1, n)
+        return scores[0], {name: scores[0] - scores[g] for g, name in enumerate(names, start=1)}
+
+
+def head_statistics(logits: dict[str, np.ndarray]) -> dict[str, tuple[float, float]]:
+    """{task: (mean, std)} of each head's logits over one request's candidates."""
+    return {task: (float(value.mean()), float(value.std()) + 1e-6)
+            for task, value in logits.items()}
+
+
+def mix_heads(logits: dict[str, np.ndarray], weights: dict[str, float],
+              trained: tuple[str, ...], statistics: dict[str, tuple[float, float]]
+              ) -> np.ndarray:
+    """Σ_t w_t z_t / Σ_t w_t over trained heads with w_t > 0; z_t = (logit_t − μ_t) / σ_t with
+    the request's statistics. Standardised, so that a weight says how much a head counts: the
+    heads' probabilities live on very different scales (accept is rare, like is common), and a
+    mix of raw probabilities lets the common task decide."""
+    names = [t for t in trained if weights.get(t, 0.0) > 0]
+    if not names:
+        raise ValueError(f"no trained task with a positive weight: {weights}")
+    total = sum(weights[t] for t in names)
+    return sum(weights[t] / total * (logits[t] - statistics[t][0]) / statistics[t][1]
+               for t in names).astype(np.float32)  # [n]
+
+
+class MMoERanker:
+    """`Ranker` over the catalog: `score` and `contributions` for the first pass's candidates."""
+
+    def __init__(self, model: NumpyMMoE, builder: InputBuilder, task_weights: dict[str, float]):
+        self.model = model
+        self.builder = builder
+        self.task_weights = dict(task_weights)
+        self.groups = builder.layout.group_index()
+        # what `score` saw last in this thread (the server runs turns concurrently)
+        self._last = threading.local()
+
+    def dense(self, features: CandidateFeatures, context: RankingContext) -> np.ndarray:
+        """[n, F] model input rows (before standardisation) for the candidates."""
+        rows = np.concatenate([context.history_rows, context.session_rows]).astype(np.int64)
+        return self.builder.dense(features, context.interest_vector, rows)
+
+    # -- the protocol ------------------------------------------------------------------------
+    def score(self, features: CandidateFeatures, context: RankingContext) -> np.ndarray:
+        dense = self.dense(features, context)
+        with one_blas_thread():
+            logits = self.model.forward(self.model.inputs(dense, features.rows + 1))
+        statistics = head_statistics(logits)
+        score = mix_heads(logits, self.task_weights, self.model.trained_tasks, statistics)
+        # `contributions` of the picked items follows, with the same context: it re-scores them
+        # on the scale of all candidates (per thread: the server runs turns concurrently)
+        self._last.scale = (context, statistics, float(score.std()))
+        return score  # [n]
+
+    def task_probabilities(self, features: CandidateFeatures, context: RankingContext
+                           ) -> dict[str, np.ndarray]:
+        return self.model.score(self.dense(features, context), features.rows + 1,
+                                self.task_weights)[1]  # {task: [n]}
+
+    def contributions(self, features: CandidateFeatures,
+                      context: RankingContext | None = None) -> dict[str, np.ndarray]:
+        """Occlusion per reason group for `features` (the picked items, or all candidates), on
+        the scale of the candidates `score` last saw with this context."""
+        if context is None:  # the protocol allows it; without a context nothing is known
+            context = RankingContext(None, None, np.zeros(0, dtype=np.int64))
+        dense, ids = self.dense(features, context), features.rows + 1
+        last = getattr(self._last, "scale", None)
+        if last is not None and last[0] is context:
+            statistics, spread = last[1], last[2]
+        else:
+            statistics = self.model.statistics(dense, ids)
+            spread = None
+        score, parts = self.model.occlusion(dense, ids, self.task_weights, self.groups,
+                                            statistics)
+        # a group that knows nothing about this request is no reason ("close to what you
+        # described" when nothing was described): its inputs hold "unknown", not evidence
+        if context.interest_vector is None:
+            parts["interest"] = np.zeros_like(score)
+        if len(context.history_rows) + len(context.session_rows) == 0:
+            parts["history"] = np.zeros_like(score)
+        return in_spread_units(score if spread is None else spread, parts)
+
+
+def in_spread_units(score: np.ndarray | float, parts: dict[str, np.ndarray]
+                    ) -> dict[str, np.ndarray]:
+    """Contributions divided by the candidates' score standard deviation (given, or of `score`),
+    so that the explainer's threshold means "lifted this item by a noticeable share of the
+    spread" for any score scale."""
+    if isinstance(score, float):
+        spread = score
+    else:
+        spread = float(score.std()) if len(score) > 1 else 0.0
+    scale = 1.0 / spread if spread > 1e-9 else 1.0
+    return {group: (values * scale).astype(np.float32) for group, values in parts.items()}
+
+
+# ---------------------------------------------------------------- loading
+
+def ranker_dir(models_dir: Path) -> Path:
+    return Path(models_dir) / "ranker"
+
+
+def load_mmoe_ranker(folder: Path, item_vectors: np.ndarray, task_weights: dict[str, float],
+                     item_years: np.ndarray | None = None) -> MMoERanker:
+    """item_years: [n_items] release years (catalog.years; ≤ 0 unknown)."""
+    from recommender.models.mmoe import load_checkpoint
+
+    folder = Path(folder)
+    model, extra = load_checkpoint(folder / MODEL_FILE)
+    projection_data = np.load(folder / PROJECTION_FILE)
+    projection = TextProjection(projection_data["mean"], projection_data["basis"])
+    layout = InputLayout(int(extra["text_dims"]), int(extra["history_dims"]))
+    history_encoder, history_projection = None, None
+    if layout.history_dims > 0 and (folder / SASREC_FILE).exists():
+        from recommender.models.sasrec import load_checkpoint as load_sasrec
+
+        sasrec, _ = load_sasrec(folder / SASREC_FILE)
+        history_encoder = HistoryEncoder(sasrec)
+        history_projection = TextProjection(projection_data["history_mean"],
+                                            projection_data["history_basis"])
+    builder = InputBuilder(layout, projection, item_vectors, history_encoder, history_projection,
+                           item_years)
+    return MMoERanker(NumpyMMoE.from_torch(model), builder, task_weights)
+
+
+def load_ranker(name: str, models_dir: Path, item_vectors: np.ndarray,
+                linear_weights: dict[str, float], task_weights: dict[str, float],
+                log: Callable[[str], None] = print,
+                item_years: np.ndarray | None = None) -> Ranker:
+    """The ranker config.yml asks for; `mmoe` falls back to `linear`, saying so (through `log`
+    and the `convrec.ranker` logger), when its model is missing or does not fit this catalog."""
+    import logging
+
+    def warn(message: str) -> None:
+        logging.getLogger("convrec.ranker").warning(message)
+        log(message)
+
+    if name == "mmoe":
+        folder = ranker_dir(models_dir)
+        if not (folder / MODEL_FILE).exists():
+            warn(f"ranker: recommender.serving.ranker is 'mmoe' but there is no trained model at "
+                f"{folder / MODEL_FILE}; using the linear ranker (run `convrec train`).")
+        else:
+            card = folder / CARD_FILE
+            n_items = json.loads(card.read_text()).get("n_items") if card.exists() else None
+            if n_items is not None and n_items != len(item_vectors):
+                warn(f"ranker: the trained model at {folder} is for {n_items} items, the catalog "
+                    f"has {len(item_vectors)}; using the linear ranker (run `convrec train`).")
+            else:
+                return load_mmoe_ranker(folder, item_vectors, task_weights, item_years)
+    return LinearRanker(linear_weights)

@@ -1,0 +1,261 @@
+"""`Recommender.recommend(request) -> list[Recommendation]`.
+
+Candidates from a cheap first pass over the whole catalog (interest vector, history evidence,
+popularity) within the hard constraints → the configured ranker → MMR diversity → top-k, each with
+a reason built from the features that drove its score.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recommender.domain.catalog import Catalog, Item
+from recommender.domain.constraints import ConstraintIndex, Constraints
+from recommender.serving.diversity import mmr
+from recommender.serving.explain import reason_for
+from recommender.data.history import BehaviorHistory
+from recommender.serving.ranker import (
+    DEFAULT_TASK_WEIGHTS,
+    DEFAULT_WEIGHTS,
+    FEATURES,
+    CandidateFeatures,
+    LinearRanker,
+    Ranker,
+    RankingContext,
+)
+
+
+@dataclass(frozen=True)
+class RecommenderConfig:
+    ranker: str = "linear"
+    candidates: int = 300
+    weights: dict = field(default_factory=dict)
+    diversity: float = 0.25
+    min_ratings_for_quality: int = 10
+    # multi-task ranker (recommender/serving/mmoe_ranker.py): mix of the task heads' probabilities
+    task_weights: dict = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
+    # `convrec train` settings of the multi-task ranker (recommender/training/ranker.py)
+    training: dict = field(default_factory=dict)
+
+
+@dataclass
+class RecommendRequest:
+    interest_vector: np.ndarray | None  # [d] unit vector, or None when nothing is known yet
+    constraints: Constraints
+    positive_items: list[str] = field(default_factory=list)  # liked / pointed at, oldest first
+    excluded_items: set[str] = field(default_factory=set)  # rejected, seen, already shown
+    user_id: str | None = None  # a user of the behavior history
+    k: int = 3
+
+
+@dataclass
+class Candidates:
+    """What the first pass hands the ranker, plus what the reasons need."""
+
+    features: CandidateFeatures  # [c] candidates
+    context: RankingContext
+    history_anchor: np.ndarray  # [n_items] row of the strongest history seed, -1 none
+    positive_rows: np.ndarray  # [p] session items liked / pointed at (the last 10)
+    first_pass: np.ndarray  # [c] the linear first-pass score of each candidate
+
+
+@dataclass
+class Recommendation:
+    item: Item
+    score: float
+    reason: str
+    contributions: dict[str, float]
+
+    def to_json(self) -> dict:
+        return {"id": self.item.id, "title": self.item.title, "year": self.item.year,
+                "genres": list(self.item.genres), "reason": self.reason,
+                "score": round(float(self.score), 4)}
+
+
+def keyword_pattern(keyword: str) -> re.Pattern:
+    """A keyword and its simple inflections: "zombies" → zombie(s); "violent" → violence; short
+    words only take plain suffixes, so "sad" never matches "Saddles"."""
+    parts = []
+    for word in keyword.lower().split():
+        if len(word) > 5:
+            parts.append(re.escape(word[:len(word) - 2]) + r"\w*")
+        else:
+            parts.append(re.escape(word.rstrip("s")) + r"(?:s|es|ness|ly)?\b")
+    return re.compile(r"\b" + r"[\s-]+".join(parts))
+
+
+class Recommender:
+    def __init__(self, catalog: Catalog, item_vectors: np.ndarray, history: BehaviorHistory,
+                 config: RecommenderConfig = RecommenderConfig(), ranker: Ranker | None = None):
+        self.catalog = catalog
+        self.item_vectors = item_vectors  # [n_items, d]
+        self.history = history
+        self.config = config
+        self.ranker = ranker or LinearRanker(config.weights)
+        weights = {**DEFAULT_WEIGHTS, **config.weights}
+        self.first_pass_weights = np.array([weights[f] for f in FEATURES], dtype=np.float32)
+        self.constraint_index = ConstraintIndex(catalog)
+        counts = catalog.popularity  # [n_items]
+        self.popularity = np.log1p(counts) / np.log1p(max(counts.max(), 1.0))  # [n_items]
+        means = np.array([i.mean_rating or 0.0 for i in catalog.items], dtype=np.float32)
+        global_mean = float((means * counts).sum() / max(counts.sum(), 1.0))
+        m = config.min_ratings_for_quality
+        shrunk = (means * counts + global_mean * m) / (counts + m)  # [n_items] Bayesian mean
+        self.quality = np.clip((shrunk - global_mean) / 1.5, -1.0, 1.0).astype(np.float32)
+        # all item texts in one string: one regex pass finds a keyword in every item at once
+        texts = [item.text().lower().replace("\n", " ") for item in catalog.items]
+        self.all_text = "\n".join(texts)
+        self.text_starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])  # [n_items]
+        self._user_evidence: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._keyword_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    # -- evidence from behavior ------------------------------------------------------------
+    def _user_history_evidence(self, user_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """([n_items] evidence in [0, 1], [n_items] row of the strongest seed); cached per user."""
+        if user_id in self._user_evidence:
+            return self._user_evidence[user_id]
+        seeds = self.history.user(user_id).liked_rows(limit=50)
+        evidence, anchor = self._seed_evidence(seeds)
+        self._user_evidence[user_id] = (evidence, anchor)
+        if len(self._user_evidence) > 256:
+            self._user_evidence.popitem(last=False)
+        return evidence, anchor
+
+    def _seed_evidence(self, seeds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self.catalog)
+        if len(seeds) == 0:
+            return np.zeros(n, dtype=np.float32), np.full(n, -1)
+        similarity = self.history.item_similarity(seeds)  # [n_items, n_seeds]
+        evidence = similarity.mean(axis=1)  # [n_items]
+        top = evidence.max()
+        evidence = evidence / top if top > 0 else evidence
+        return evidence.astype(np.float32), seeds[similarity.argmax(axis=1)]
+
+    # -- the call ----------------------------------------------------------------------------
+    def candidates(self, request: RecommendRequest) -> Candidates | None:
+        """The first pass: every feature on every allowed item, mixed linearly; the best
+        `candidates` of them with what a ranker may know. None when nothing is allowed."""
+        catalog, n = self.catalog, len(self.catalog)
+        known_user = request.user_id is not None and self.history.has_user(request.user_id)
+        excluded = catalog.rows(request.excluded_items)
+        if known_user:  # what they rated, they have watched
+            excluded = np.concatenate([excluded, self.history.user(request.user_id).item_rows])
+        allowed = self.constraint_index.allowed(request.constraints, excluded)  # [n_items]
+        if not allowed.any():
+            return None
+
+        interest = np.zeros(n, dtype=np.float32)
+        if request.interest_vector is not None:
+            interest = self.item_vectors @ request.interest_vector  # [n_items]
+
+        history = np.zeros(n, dtype=np.float32)
+        history_anchor = np.full(n, -1)
+        if known_user:
+            history, history_anchor = self._user_history_evidence(request.user_id)
+        positive_rows = catalog.rows(request.positive_items[-10:])
+        if len(positive_rows):
+            session_evidence, session_anchor = self._seed_evidence(positive_rows)
+            stronger = session_evidence >= history
+            history = np.maximum(history, session_evidence)
+            history_anchor = np.where(stronger, session_anchor, history_anchor)
+
+        allowed_rows = np.flatnonzero(allowed)  # [a]
+        all_features = self._features(allowed_rows, interest, history, request.constraints)
+        first_pass = all_features.matrix() @ self.first_pass_weights  # [a]
+        n_candidates = min(self.config.candidates, len(allowed_rows))
+        top = np.argpartition(-first_pass, n_candidates - 1)[:n_candidates]  # [c]
+        context = RankingContext(request.interest_vector, request.user_id,
+                                 self.history.user(request.user_id).item_rows if known_user
+                                 else np.zeros(0, dtype=np.int64),
+                                 session_rows=catalog.rows(request.positive_items))
+        return Candidates(all_features.take(top), context, history_anchor, positive_rows,
+                          first_pass[top])
+
+    def recommend(self, request: RecommendRequest) -> list[Recommendation]:
+        catalog = self.catalog
+        found = self.candidates(request)
+        if found is None:
+            return []
+        features, context = found.features, found.context
+        history_anchor, positive_rows = found.history_anchor, found.positive_rows
+        rows = features.rows  # [c]
+        scores = self.ranker.score(features, context)  # [c]
+        picked = mmr(scores, self.item_vectors[rows], request.k, self.config.diversity)
+        # explained: the picked items only (a ranker may explain by re-scoring, e.g. occlusion)
+        contributions = self.ranker.contributions(features.take(np.array(picked, dtype=np.int64)),
+                                                  context)
+
+        positive_vectors = self.item_vectors[positive_rows] if len(positive_rows) else None
+        results = []
+        for i, position in enumerate(picked):
+            row = int(rows[position])
+            item = catalog.items[row]
+            parts = {name: float(values[i]) for name, values in contributions.items()}
+            anchor_row = int(history_anchor[row])
+            history_title = catalog.items[anchor_row].title if anchor_row >= 0 else None
+            similar_title = None
+            if positive_vectors is not None:
+                closest = int(np.argmax(positive_vectors @ self.item_vectors[row]))
+                similar_title = catalog.items[int(positive_rows[closest])].title
+            reason = reason_for(item, parts, request.constraints, history_title, similar_title)
+            results.append(Recommendation(item, float(scores[position]), reason, parts))
+        return results
+
+    def item_features(self, rows: np.ndarray, interest_vector: np.ndarray | None,
+                      seed_rows: np.ndarray, constraints: Constraints) -> CandidateFeatures:
+        """The first pass's features of given catalog rows (no filtering): interest cosine,
+        ItemKNN evidence from `seed_rows` (what the person liked), popularity, quality and the
+        matches of `constraints`. Used where a caller ranks items of its own (ReDial)."""
+        interest = (self.item_vectors[rows] @ interest_vector if interest_vector is not None
+                    else np.zeros(len(rows), dtype=np.float32))  # [r]
+        full_interest = np.zeros(len(self.catalog), dtype=np.float32)
+        full_interest[rows] = interest
+        evidence, _ = self._seed_evidence(np.asarray(seed_rows, dtype=np.int64))  # [n_items]
+        return self._features(np.asarray(rows, dtype=np.int64), full_interest, evidence,
+                              constraints)
+
+    def _features(self, rows: np.ndarray, interest: np.ndarray, history: np.ndarray,
+                  constraints: Constraints) -> CandidateFeatures:
+        c = len(rows)
+        genre_match = np.zeros(c, dtype=np.float32)
+        if constraints.genres_wanted:
+            masks = self.constraint_index.genre_masks
+            for g in constraints.genres_wanted:
+                if g in masks:
+                    genre_match += masks[g][rows]
+            genre_match /= len(constraints.genres_wanted)
+        person_match = np.zeros(c, dtype=np.float32)
+        for person in constraints.people_wanted:
+            person_match = np.maximum(person_match, self.constraint_index.person_mask(person)[rows])
+        keyword_match = np.zeros(c, dtype=np.float32)
+        # sorted: set order changes between processes, and so would the float sum
+        keywords = [(k, 1.0) for k in sorted(constraints.keywords_wanted)]
+        keywords += [(k, -1.0) for k in sorted(constraints.keywords_unwanted)]
+        for keyword, sign in keywords:
+            keyword_match += sign * self._keyword_hits(keyword)[rows] / len(keywords)
+        return CandidateFeatures(rows=rows, interest=interest[rows], history=history[rows],
+                                 popularity=self.popularity[rows], quality=self.quality[rows],
+                                 genre_match=genre_match, person_match=person_match,
+                                 keyword_match=keyword_match)
+
+    def _keyword_hits(self, keyword: str) -> np.ndarray:
+        """[n_items] float 0/1: the keyword occurs in the item's text. Cached per keyword."""
+        hits = self._keyword_cache.get(keyword)
+        if hits is None:
+            positions = [m.start() for m in keyword_pattern(keyword).finditer(self.all_text)]
+            hits = np.zeros(len(self.catalog), dtype=np.float32)
+            hits[np.searchsorted(self.text_starts, positions, side="right") - 1] = 1.0
+            self._keyword_cache[keyword] = hits
+            if len(self._keyword_cache) > 1024:
+                self._keyword_cache.popitem(last=False)
+        return hits
+
+    def similar_items(self, item_id: str, k: int = 5) -> list[Item]:
+        row = self.catalog.index[item_id]
+        similarity = self.item_vectors @ self.item_vectors[row]  # [n_items]
+        similarity[row] = -np.inf
+        return [self.catalog.items[int(r)] for r in np.argsort(-similarity)[:k]]

@@ -1,0 +1,1 @@
+"""Training the conversational ranker: example lists, simulated conversations."""
