@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.dialogue.agent import Agent  # noqa: E402
+from bot.build import build_agent  # noqa: E402
 from bot.config import load_config  # noqa: E402
 
 SCRIPT = [
@@ -92,7 +92,7 @@ def main() -> None:
     if args.ranker:
         config = dataclasses.replace(config, recommender=dataclasses.replace(
             config.recommender, ranker=args.ranker))
-    agent = Agent.load(config)
+    agent = build_agent(config)
     agent.handle("bench-cold", "something funny from the 90s")
     cold_start = time.perf_counter() - STARTED
     # the recommender's share of a turn (first pass + ranker + MMR + reasons), timed apart

@@ -24,9 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.dialogue.agent import Agent  # noqa: E402
-from bot.build import ensure_recognizer  # noqa: E402
+from bot.build import (
+    build_agent,
+    ensure_recognizer,  # noqa: E402
+)
 from bot.config import load_config  # noqa: E402
+from bot.dialogue.agent import Agent  # noqa: E402
 from bot.voice.speech import Recognizer, synthesize, wav_to_pcm16k  # noqa: E402
 from bot.voice.spoken import to_spoken, to_written, word_error_rate  # noqa: E402
 
@@ -69,7 +72,7 @@ def main() -> None:
     parser.add_argument("--voices", nargs="*", default=VOICES)
     args = parser.parse_args()
     config = load_config()
-    agent = Agent.load(config)
+    agent = build_agent(config)
     ours = ensure_recognizer(config, agent.catalog, log=print)
     general = Recognizer(None, None)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; "

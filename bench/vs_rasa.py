@@ -235,11 +235,11 @@ def bench_convrec_in_process(config_path: Path, turns: int) -> dict:
 
     import torch
 
-    from bot.dialogue.agent import Agent
+    from bot.build import build_agent
 
     torch.set_num_threads(TORCH_THREADS)
     started = time.perf_counter()
-    agent = Agent.load(load_config(config_path))
+    agent = build_agent(load_config(config_path))
     agent.handle("warm-up", WARM_UP)
     startup = time.perf_counter() - started
     result = converse(lambda sender, text: agent.handle(sender, text).items, turns, "convrec")

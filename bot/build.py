@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.config import Config
+from bot.config import Config, load_config
+from bot.dialogue.agent import Agent
 from bot.dialogue.replies import Templates
 from bot.stores.sqlite import SessionStore
 from nlu.encoder import SentenceEncoder
@@ -19,8 +20,8 @@ from nlu.intent_classifier import IntentClassifier
 from nlu.parse import NluPipeline
 from nlu.train import is_current, train_intents
 from recommender.data import item_vectors
-from recommender.domain.catalog import Catalog
 from recommender.data.history import BehaviorHistory
+from recommender.domain.catalog import Catalog
 from recommender.serving.mmoe_ranker import load_ranker
 from recommender.serving.recommend import Recommender
 
@@ -57,11 +58,13 @@ def make_store(config: Config):
                         lock_wait_s=config.stores.lock_wait_s)
 
 
-def assemble_agent(config: Config, log: Log, wrap_encoder: Callable | None = None):
-    """`wrap_encoder(encoder)` may wrap the utterance encoder the NLU uses (the server batches
-    the utterances of concurrent turns through it); item vectors always use the plain one."""
-    from bot.dialogue.agent import Agent
+def build_agent(config: Config | None = None, log: Log = lambda message: None,
+                wrap_encoder: Callable | None = None) -> Agent:
+    """The Agent for `config` (default: config.yml or $CONVREC_CONFIG), building what is missing.
 
+    `wrap_encoder(encoder)` may wrap the utterance encoder the NLU uses (the server batches
+    the utterances of concurrent turns through it); item vectors always use the plain one."""
+    config = config or load_config()
     catalog = ensure_catalog(config, log)
     encoder = SentenceEncoder(config.nlu.encoder)
     vectors = item_vectors.load_or_build(
@@ -82,8 +85,8 @@ def assemble_agent(config: Config, log: Log, wrap_encoder: Callable | None = Non
 
 def ensure_recognizer(config: Config, catalog: Catalog, log: Log):
     """The offline speech recogniser with convrec's language model (built when missing)."""
-    from bot.voice.speech import Recognizer
     from bot.voice.language_model import ensure_voice_model
+    from bot.voice.speech import Recognizer
 
     voice = config.channels.voice
     model = ensure_voice_model(config.path("nlu_data"), catalog, config.catalog_dir,

@@ -12,6 +12,7 @@ import yaml
 from bot.dialogue.interest import InterestParams
 from nlu.encoder import EncoderConfig
 from nlu.intent_classifier import IntentConfig
+from recommender.models.tasks import TASKS
 from recommender.serving.recommend import RecommenderConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,7 +141,6 @@ PIPELINE_COMPONENTS = {"SentenceEncoder": EncoderConfig, "EntityExtractor": None
 
 
 RANKERS = ("linear", "mmoe")  # recommender/serving/ranker.py, recommender/serving/mmoe_ranker.py
-TASKS = ("accept", "like", "interact")  # heads of the multi-task ranker
 
 
 def _check_ranker_settings(recommender: RecommenderConfig) -> None:

@@ -10,7 +10,6 @@ import pytest
 from tests.support import ADMIN_TOKEN, ROOT
 
 
-
 def config_with_state(state_dir: Path):
     from bot.config import load_config
 
@@ -28,9 +27,9 @@ def agent_config(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def agent(agent_config):
-    from bot.dialogue.agent import Agent
+    from bot.build import build_agent
 
-    return Agent.load(agent_config)
+    return build_agent(agent_config)
 
 
 @pytest.fixture
@@ -53,11 +52,10 @@ def live_server(agent, agent_config, alexa_chain):
     """The HTTP server (REST, Rasa webhook, socket.io, widget, voice, Alexa, admin) on 127.0.0.1,
     in this process, around the shared agent. Alexa requests are verified against the test's
     own certificate chain, at the test's fixed clock."""
-    from tests.support.alexa_certs import NOW
-    from tests.support.serving import InProcessServer
-
     from bot.channels.alexa_verify import AlexaVerifier
     from bot.server.app import create_app
+    from tests.support.alexa_certs import NOW
+    from tests.support.serving import InProcessServer
 
     verifier = AlexaVerifier(fetch=lambda url: alexa_chain.pem, trust_roots=[alexa_chain.root],
                              clock=lambda: NOW.timestamp())

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.dialogue.agent import InputError
 from bot.channels.voice import ssml, ssml_for
 from bot.dialogue.replies import Reply
+from bot.errors import InputError
 
 BUILT_IN_MESSAGES = {
     "AMAZON.StopIntent": "/goodbye",

@@ -13,7 +13,6 @@ Only reading requests and rendering replies lives here; the server routes, `Agen
 
 from __future__ import annotations
 
-from bot.dialogue.agent import InputError
 from bot.channels.rest import (
     Message,
     item_line,
@@ -23,6 +22,7 @@ from bot.channels.rest import (
     required_text,
 )
 from bot.dialogue.replies import Reply
+from bot.errors import InputError
 from nlu.types import Parse
 
 EXTRACTOR = "convrec.EntityExtractor"  # what Rasa clients see as each entity's `extractor`

@@ -56,14 +56,14 @@ def get_agent():
         if _agent is None:
             import torch
 
-            from bot.dialogue.agent import Agent
+            from bot.build import build_agent
             from bot.config import load_config
 
             config = load_config()
             # as `convrec serve`: one torch thread per process, turns run in parallel threads
             torch.set_num_threads(config.server.torch_threads or 1)
             logger.info("Loading convrec's agent (catalog, item vectors, NLU) ...")
-            _agent = Agent.load(config, log=logger.info)
+            _agent = build_agent(config, log=logger.info)
     return _agent
 
 
@@ -139,7 +139,7 @@ def item_info_turn(text: str, items: list[str]) -> Turn:
 
 def _handle(session_id: str, turn: Turn, user: str | None):
     """Runs in a worker thread: loading the agent and a turn take CPU seconds / milliseconds."""
-    from bot.dialogue.agent import InputError
+    from bot.errors import InputError
 
     agent = get_agent()
     try:

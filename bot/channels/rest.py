@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.dialogue.agent import InputError
+from bot.errors import InputError
 
 
 @dataclass(frozen=True)

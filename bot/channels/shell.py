@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from bot.dialogue.agent import Agent, InputError
+from bot.dialogue.agent import Agent
 from bot.dialogue.replies import Reply, payload
+from bot.errors import InputError
 
 HELP = """Talk as you would to a friend who knows movies:
   "something funny from the 90s, not a romance"   "I loved Heat"   "more like the second one"

@@ -19,8 +19,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 
-from bot.dialogue.agent import InputError
 from bot.dialogue.replies import Reply, payload
+from bot.errors import InputError
 
 RunTurn = Callable[[str, str, str | None], Awaitable[Reply]]
 DescribeError = Callable[[BaseException], tuple[int, str]]

@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from bot.dialogue.agent import Agent, InputError
+from bot.dialogue.agent import Agent
 from bot.dialogue.replies import Reply
+from bot.errors import InputError
 from bot.voice.speech import AudioError, Recognizer, is_silent, synthesize, wav_to_pcm16k
 from bot.voice.spoken import to_written
 

@@ -26,12 +26,12 @@ def cmd_voice(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from bot.dialogue.agent import Agent
+    from bot.build import build_agent
     from bot.channels import shell
     from bot.config import load_config
 
     config = load_config(args.config)
-    agent = Agent.load(config, log=log)
+    agent = build_agent(config, log=log)
     user = str(args.user) if args.user is not None else None
     if user is not None and not agent.recommender.history.has_user(user):
         log(f"error: unknown user {user!r}: MovieLens user ids run from 1 to "
@@ -43,10 +43,11 @@ def cmd_chat(args) -> int:
 
 
 def cmd_parse(args) -> int:
-    from bot.dialogue.agent import Agent, InputError
+    from bot.build import build_agent
     from bot.config import load_config
+    from bot.errors import InputError
 
-    agent = Agent.load(load_config(args.config), log=log)
+    agent = build_agent(load_config(args.config), log=log)
     try:
         parse = agent.parse(args.text, tuple(args.shown or ()))
     except InputError as e:
@@ -197,8 +198,8 @@ def cmd_analyze(args) -> int:
 
     from bot.build import ensure_catalog
     from bot.config import load_config
-    from recommender.evaluation.analysis import analyze
     from recommender.data.build import DataBuildError
+    from recommender.evaluation.analysis import analyze
 
     config = load_config(args.config)
     if args.threads:

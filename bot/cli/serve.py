@@ -55,10 +55,10 @@ def voice(args, log: Callable[[str], None]) -> int:
     import subprocess
     import tempfile
 
-    from bot.dialogue.agent import Agent, InputError
-    from bot.build import ensure_recognizer
+    from bot.build import build_agent, ensure_recognizer
     from bot.channels.voice import VoiceChannel
     from bot.config import load_config
+    from bot.errors import InputError
     from bot.voice.speech import synthesize
 
     inputs = list(args.files) + list(args.inputs or [])
@@ -70,7 +70,7 @@ def voice(args, log: Callable[[str], None]) -> int:
         log("error: nothing to listen to: give WAV files (--in FILE), --say TEXT or --mic")
         return 2
     config = load_config(args.config)
-    agent = Agent.load(config, log=log)
+    agent = build_agent(config, log=log)
     channel = VoiceChannel(agent, ensure_recognizer(config, agent.catalog, log),
                            config.channels.voice.max_seconds)
     session = args.session or f"voice-{uuid.uuid4().hex[:8]}"

@@ -7,13 +7,11 @@ persist the turn (store) → Reply. The agent knows no channel.
 from __future__ import annotations
 
 import time
-import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable
 
 import numpy as np
 
-from bot.config import Config, load_config
+from bot.config import Config
 from bot.dialogue.policy import Action, decide, interpret
 from bot.dialogue.replies import (
     MOOD_QUICK_REPLIES,
@@ -24,32 +22,13 @@ from bot.dialogue.replies import (
     item_quick_replies,
 )
 from bot.dialogue.state import SessionState, reset_preferences, target_items, update
+from bot.errors import InputError, clean_message
 from bot.stores.sqlite import SessionStore
 from nlu.parse import NluPipeline, PayloadError
 from nlu.types import INTENTS, Parse, ParseContext, ShownItem
+from recommender.data.item_vectors import genre_prototypes
 from recommender.domain.catalog import Catalog
 from recommender.serving.recommend import Recommender, RecommendRequest
-
-
-class InputError(ValueError):
-    """A message the agent refuses, with a message fit to show the person."""
-
-
-def clean_message(text: str, max_chars: int) -> str:
-    """Validate one incoming message; raise InputError with a clear message when it is unusable."""
-    if not isinstance(text, str):
-        raise InputError("the message must be text")
-    if len(text) > max_chars:
-        raise InputError(f"message too long ({len(text)} characters; the limit is {max_chars})")
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
-        raise InputError("the message contains control characters; please send plain text")
-    if any(unicodedata.category(ch) == "Cs" for ch in text):  # "\ud800" from JSON: not UTF-8
-        raise InputError("the message is not valid Unicode (a lone surrogate); please send "
-                         "plain text")
-    text = " ".join(text.split())
-    if not text:
-        raise InputError("empty message: say what you would like to watch")
-    return text
 
 
 class Agent:
@@ -62,24 +41,11 @@ class Agent:
         self.store = store
         self.templates = templates
         self.params = config.state
-        self.genre_vectors = self._genre_prototypes()
+        self.genre_vectors = genre_prototypes(recommender.item_vectors,
+                                              recommender.constraint_index.genre_masks)
         # write-through cache, only when this process is the store's one writer (SQLite); a
         # shared store (Redis) is read every turn, since another worker may have moved the session
         self._states: OrderedDict[str, SessionState] = OrderedDict()
-
-    @staticmethod
-    def load(config: Config | None = None, log: Callable[[str], None] = lambda m: None) -> Agent:
-        from bot.build import assemble_agent
-
-        return assemble_agent(config or load_config(), log)
-
-    def _genre_prototypes(self) -> dict[str, np.ndarray]:
-        vectors = self.recommender.item_vectors
-        prototypes = {}
-        for genre, mask in self.recommender.constraint_index.genre_masks.items():
-            mean = vectors[mask].mean(axis=0)  # [d]
-            prototypes[genre] = (mean / (np.linalg.norm(mean) + 1e-8)).astype(np.float32)
-        return prototypes
 
     def item_vector(self, item_id: str) -> np.ndarray | None:
         row = self.catalog.index.get(item_id)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from bot.dialogue.interest import InterestParams, Signal, update_interest
-from nlu.types import WANTED, Parse
+from nlu.types import WANTED, Entity, Parse
 from recommender.domain.constraints import Constraints
 
 FEEDBACK_INTENTS = {"accept": "accepted", "reject": "rejected", "seen": "seen"}
@@ -166,25 +166,17 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
             c.year_min = c.year_max = None
             state.positive_items = []
             state.interest_vector = None
+        record_constraints(c, parse.entities)
         for entity in parse.entities:
             wanted = entity.polarity == WANTED
             if entity.type == "genre":
-                (c.genres_wanted if wanted else c.genres_unwanted).add(entity.value)
-                (c.genres_unwanted if wanted else c.genres_wanted).discard(entity.value)
                 vector = genre_vector(entity.value)
                 if vector is not None:
                     signals.append(Signal("attribute", vector, 1.0 if wanted else -1.0))
-            elif entity.type == "person":
-                (c.people_wanted if wanted else c.people_unwanted).add(entity.value)
-                (c.people_unwanted if wanted else c.people_wanted).discard(entity.value)
             elif entity.type == "keyword":
-                (c.keywords_wanted if wanted else c.keywords_unwanted).add(entity.value)
-                (c.keywords_unwanted if wanted else c.keywords_wanted).discard(entity.value)
                 vector = parse.keyword_vectors.get(entity.value)
                 if vector is not None:  # "less violent": away from what "violent" means
                     signals.append(Signal("attribute", vector, 1.0 if wanted else -1.0))
-            elif entity.type == "year":
-                _apply_years(c, entity.year_min, entity.year_max, wanted)
             elif entity.type in ("title", "reference"):
                 for item_id in entity.item_ids:
                     vector = item_vector(item_id)
@@ -206,6 +198,25 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
         state.focus_item = targets[0]
     state.interest_vector = update_interest(state.interest_vector, signals, params)
     return state, events
+
+
+def record_constraints(c: Constraints, entities: Iterable[Entity]) -> None:
+    """Entities → hard constraints, in place: the one rule the chat's turns and the ranker's
+    training on recorded dialogues share (bot/training/conversation_rules.py).
+
+    A genre, person or keyword joins its wanted or unwanted set by its polarity and leaves the
+    other one ("no horror" after "horror" flips it); a year range sets the bounds."""
+    sets = {"genre": (c.genres_wanted, c.genres_unwanted),
+            "person": (c.people_wanted, c.people_unwanted),
+            "keyword": (c.keywords_wanted, c.keywords_unwanted)}
+    for entity in entities:
+        wanted = entity.polarity == WANTED
+        if entity.type in sets:
+            wanted_set, unwanted_set = sets[entity.type]
+            (wanted_set if wanted else unwanted_set).add(entity.value)
+            (unwanted_set if wanted else wanted_set).discard(entity.value)
+        elif entity.type == "year":
+            _apply_years(c, entity.year_min, entity.year_max, wanted)
 
 
 def _apply_years(c: Constraints, year_min: int | None, year_max: int | None,

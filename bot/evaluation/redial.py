@@ -1,5 +1,6 @@
 """`convrec evaluate redial --data DIR`: the CRSLab recommendation protocol on ReDial-format
-dialogues, and the ReDial `accept` lists `convrec train` adds when dialogues are present.
+dialogues. (The `accept` lists `convrec train` builds from the same files, read the same way, are
+in bot/training/dialogue_lists.py.)
 
 Protocol (recommender/data/redial.py): every movie mentioned at a recommender turn is a target; the
 context is every earlier turn (`@ids` → names); all ReDial movies of DIR/movies_with_mentions.csv
@@ -28,31 +29,20 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Config
-from bot.training.ranker import cached_encoder, constraints_extractor, session_updater
-from recommender.training.conversations import genre_prototypes
-from recommender.data.dialogue_log import FoldedDialogueLogs
+from bot.training.redial_context import RedialContext
+from bot.training.text_cache import cached_encoder
 from recommender.data.history import BehaviorHistory
-from recommender.serving.ranker import DEFAULT_WEIGHTS
-from recommender.training.examples import TASKS, ExampleLists, split_of
-from recommender.serving.inputs import CROSS, InputBuilder
-from recommender.serving.recommend import Recommender
 from recommender.data.redial import (
     RECOMMENDER,
-    link_movies,
     mention_counts,
     read_dialogues,
-    read_movies,
     recall_at,
-    recommendation_targets,
-    seeker_labels,
 )
+from recommender.serving.inputs import CROSS, InputBuilder
+from recommender.serving.ranker import DEFAULT_WEIGHTS
+from recommender.training.examples import split_of
 from recommender.training.redial_inputs import (
-    MovieLensEASE,
-    RedialItems,
-    accepted,
     candidate_inputs,
-    context_state,
-    redial_items,
     target_ranks,
 )
 
@@ -74,102 +64,12 @@ ABLATIONS = {  # input groups set to their training mean (a typical value) at sc
 }
 
 
-class RedialContext:
-    """Everything the ReDial ranking reads, built once: items, the dialogue log, encoders."""
-
-    def __init__(self, config: Config, catalog, vectors: np.ndarray, history: BehaviorHistory,
-                 folder: Path, train: list[dict], encode: Callable, log: Log):
-        from nlu.entities import EntityLexicon
-
-        self.movies = read_movies(folder / "movies_with_mentions.csv")
-        rows = link_movies(self.movies, catalog)
-        log(f"redial: {len(self.movies)} movies, {int((rows >= 0).sum())} linked to the catalog "
-            "by title + year")
-        self.items: RedialItems = redial_items(self.movies, rows, vectors, encode)
-        self.names = self.items.names
-        self.candidates = set(self.items.index)
-        self.train = train
-        self.recommender = Recommender(catalog, vectors, history, config.recommender)
-        self.genre_vectors = genre_prototypes(vectors,
-                                              self.recommender.constraint_index.genre_masks)
-        self.constraints_of = constraints_extractor(EntityLexicon.from_catalog(catalog))
-        # the dialogue log: one per fold for training lists, all of train for other dialogues
-        self.logs = (FoldedDialogueLogs(train, self.items.index, len(self.items),
-                                        lambda text: self.constraints_of(text).genres_wanted)
-                     if train else None)
-        self.movielens = MovieLensEASE(history.matrix, self.items)
-        self.update_session = session_updater(config)
-        self.encode = encode
-
-    def targets(self, conversations: list[dict]):
-        return [t for c in conversations
-                for t in recommendation_targets(c, self.names, self.candidates)]
-
-    def utterance_vectors(self, targets) -> dict[str, np.ndarray]:
-        texts = sorted({turn.text for t in targets for turn in t.context if turn.text})
-        return dict(zip(texts, self.encode(texts))) if texts else {}
-
-    def log_for(self, conversation_id: str | None):
-        """The dialogue log a conversation may read: without its own fold when it is a train
-        conversation; None when there are no train dialogues."""
-        return None if self.logs is None else self.logs.for_conversation(conversation_id)
-
-    def state(self, target, vectors: dict[str, np.ndarray]):
-        return context_state(target.context, self.items, vectors, self.genre_vectors,
-                             self.constraints_of, self.update_session)
-
-
-def dialogue_lists_builder(config: Config, catalog, vectors: np.ndarray,
-                           history: BehaviorHistory, folder: Path, encode: Callable, log: Log,
-                           progress: bool = True):
-    """For `convrec train`: a function (builder, lists) → counts that appends `accept` lists
-    from DIR/train_data.jsonl: each accepted recommender mention against `sampled` movies drawn
-    uniformly from all ReDial movies (the evaluation ranks all of them), with dialogue-log
-    features read from the log of the other folds. No "hard" negatives picked by a feature: a
-    list whose negatives were chosen for high popularity teaches that popularity marks a
-    negative (tried: dedup Recall@10 fell from ~0.08 to 0.035 on held-out train conversations;
-    300 uniform negatives instead of 100 also scored lower there, 0.143 vs 0.149)."""
-
-    def build(builder: InputBuilder, lists: ExampleLists, sampled: int = 100,
-              seed: int = 7) -> dict:
-        from tqdm import tqdm
-
-        started = time.perf_counter()
-        train = read_dialogues(folder / "train_data.jsonl")
-        context = RedialContext(config, catalog, vectors, history, folder, train, encode, log)
-        rng = np.random.default_rng(seed)
-        targets = context.targets(train)
-        labels = {str(c.get("conversationId")): seeker_labels(c) for c in train}
-        kept = [t for t in targets if accepted(t, labels[t.conversation_id])]
-        utterances = context.utterance_vectors(kept)
-        n = len(context.items)
-        for target in tqdm(kept, desc="ranker lists: ReDial", leave=False, disable=not progress):
-            state = context.state(target, utterances)
-            dense, _ = candidate_inputs(state, context.items, context.recommender, builder,
-                                        context.log_for(target.conversation_id),
-                                        context.movielens)
-            positive = context.items.index[target.target]
-            others = rng.choice(n - 1, sampled, replace=False)  # [sampled] ≠ positive below
-            picked = np.r_[positive, others + (others >= positive)]
-            label = np.zeros((len(picked), len(TASKS)), dtype=np.float32)
-            mask = np.zeros_like(label)
-            label[0, 0], mask[:, 0] = 1.0, 1.0
-            lists.add(dense[picked], context.items.item_ids[picked], label, mask,
-                      split_of(f"redial:{target.conversation_id}"), "dialogue")
-        return {"folder": str(folder), "conversations": len(train), "targets": len(targets),
-                "accepted_targets": len(kept), "linked_movies": int((context.items.rows >= 0)
-                                                                     .sum()),
-                "seconds": round(time.perf_counter() - started, 1)}
-
-    return build
-
-
 # ---------------------------------------------------------------- evaluation
 
 def load_scorer(config: Config, vectors: np.ndarray, catalog_years: np.ndarray, log: Log):
     """(NumpyMMoE or None, InputBuilder, description)."""
-    from recommender.serving.mmoe_ranker import MODEL_FILE, load_mmoe_ranker, ranker_dir
     from recommender.serving.inputs import InputLayout, fit_text_projection
+    from recommender.serving.mmoe_ranker import MODEL_FILE, load_mmoe_ranker, ranker_dir
 
     folder = ranker_dir(config.models_dir)
     if (folder / MODEL_FILE).exists():

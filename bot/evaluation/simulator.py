@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Config
-from recommender.training.conversations import ConversationPlan, plan_conversation, plot_keywords
 from recommender.data.history import LIKED_RATING
+from recommender.training.conversations import ConversationPlan, plan_conversation, plot_keywords
 
 Log = Callable[[str], None]
 
@@ -80,6 +80,7 @@ def run_plans(agent, plans: list[ConversationPlan], turns: int, prefix: str) -> 
 
 def simulate(config: Config, n: int, turns: int, seed: int, compare: bool,
              log: Log = print) -> dict:
+    from bot.build import build_agent
     from bot.dialogue.agent import Agent
     from recommender.serving.ranker import LinearRanker
     from recommender.serving.recommend import Recommender
@@ -87,7 +88,7 @@ def simulate(config: Config, n: int, turns: int, seed: int, compare: bool,
     started = time.perf_counter()
     state_dir = Path(tempfile.mkdtemp(prefix="convrec-simulate-"))
     config = dataclasses.replace(config, paths=dataclasses.replace(config.paths, state=state_dir))
-    agent = Agent.load(config, log=log)
+    agent = build_agent(config, log=log)
     name = type(agent.recommender.ranker).__name__
     plans = sample_plans(agent, n, turns, seed)
     log(f"simulate: {len(plans)} hidden targets, up to {turns} turns, ranker {name}")

@@ -20,6 +20,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bot.channels import api_docs as docs
+from bot.channels.json_body import read_json
+from bot.errors import HttpError
 from bot.server.retrain import RetrainJobs
 
 
@@ -39,7 +41,6 @@ def forget_user(agent, user_id: str) -> dict:
 
 def add_admin_routes(api: FastAPI, runtime, jobs: RetrainJobs) -> None:
     """Attach the admin routes to `api`; `runtime` is bot.server.app.Runtime."""
-    from bot.server.app import HttpError, read_json
 
     agent = runtime.agent
 

@@ -15,7 +15,6 @@ The admin routes are in bot/server/admin.py, the API's documented shapes in bot/
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import os
 import time
@@ -29,30 +28,26 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
-from bot.channels import api_docs as docs
-from bot.server.admin import add_admin_routes
-from bot.dialogue.agent import Agent, InputError
-from bot.channels.alexa_verify import AlexaVerificationError, AlexaVerifier
 from bot.channels import alexa, rasa, rest
+from bot.channels import api_docs as docs
 from bot.channels import socketio as socketio_channel
+from bot.channels.alexa_verify import AlexaVerificationError, AlexaVerifier
+from bot.channels.json_body import read_json
 from bot.channels.voice import voice_webhook_reply
 from bot.config import Config, ConfigError
+from bot.dialogue.agent import Agent
 from bot.dialogue.replies import Reply
+from bot.errors import HttpError, InputError
+from bot.server.admin import add_admin_routes
 from bot.server.retrain import RetrainBusy, RetrainJobs, train_command
 from bot.server.security import AdminAuth, GuardMiddleware, RateLimited, RateLimits, origin_allowed
-from bot.voice.speech import AudioError
 from bot.stores.sqlite import SessionBusy, StoreError
+from bot.voice.speech import AudioError
 
 log = logging.getLogger("convrec.server")
 WEB = Path(__file__).resolve().parents[1] / "channels" / "web"
 DESCRIPTION = ("A conversational movie recommender. Every error is JSON {\"error\": message} "
                "with its status. /admin/* and /users/* want Authorization: Bearer <token>.")
-
-
-class HttpError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 def describe_error(error: BaseException) -> tuple[int, str]:
@@ -107,19 +102,6 @@ class Runtime:
     def client(self, request: Request) -> None:
         """Count a request that names no sender against its client IP (429 over the limit)."""
         self.rate_limits.client(request.client.host if request.client else None)
-
-
-def read_json(raw: bytes):
-    """A request body as JSON; InputError saying whether the bytes or the JSON were wrong."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"the request body is not valid UTF-8 (byte {e.start}); send JSON "
-                         "encoded as UTF-8") from e
-    try:
-        return json.loads(text)
-    except ValueError as e:
-        raise InputError(f"the request body is not valid JSON: {e}") from e
 
 
 async def _json_body(request: Request):
@@ -338,7 +320,7 @@ def load_serving_agent(config: Config, log_message=log.info) -> Agent:
     """An agent set up for serving: torch threads per process, utterances micro-batched."""
     import torch
 
-    from bot.build import assemble_agent
+    from bot.build import build_agent
     from bot.server.batching import MicroBatchEncoder
 
     if not logging.getLogger().handlers:  # errors with tracebacks go to stderr, timestamped
@@ -350,7 +332,7 @@ def load_serving_agent(config: Config, log_message=log.info) -> Agent:
     # One torch thread per process: with many turns in flight, a multi-threaded torch pool only
     # fights the request threads for the cores (measured: 18 vs 122 turns/s on 2 cores).
     torch.set_num_threads(server.torch_threads or 1)
-    return assemble_agent(config, log_message,
+    return build_agent(config, log_message,
                           wrap_encoder=lambda e: MicroBatchEncoder(e, server.batch_max))
 
 

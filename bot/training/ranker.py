@@ -1,18 +1,9 @@
-"""Wiring the conversational ranker's training and evaluation to the NLU and the chat's state
-update: the recommender receives these as plain callables and never imports `nlu` or `bot`.
-
-- `session_updater(config)`: the chat's interest update (bot/dialogue/interest.py) as
-  `(vector, [(kind, vector, sign)]) -> vector`;
-- `constraints_extractor(lexicon)`: an utterance → the Constraints the chat would record
-  (genres, people, keywords with their polarity; nlu/entities.py);
-- `cached_encoder(encoder, path)`: sentence embeddings cached on disk by text (ReDial turns and
-  movie titles are encoded once);
-- `train_ranker(...)`: `convrec train`'s ranker step, with ReDial-format dialogues when present.
-"""
+"""`convrec train`'s ranker step: SASRec + MMoE when config.yml asks for the mmoe ranker and
+they are stale, with ReDial-format `accept` lists (bot/training/dialogue_lists.py) when the
+configured dialogues are present."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -20,67 +11,19 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Config
-from bot.dialogue.interest import Signal, update_interest
-from nlu.types import WANTED
-from recommender.domain.constraints import Constraints
+from bot.training.conversation_rules import session_updater
+from bot.training.dialogue_lists import dialogue_lists_builder
+from bot.training.text_cache import cached_encoder
+from recommender.data.history import BehaviorHistory
+from recommender.serving.mmoe_ranker import CARD_FILE, ranker_dir
+from recommender.training.ranker import (
+    fingerprint,
+    is_current,
+    train_conversational_ranker,
+    training_config,
+)
 
 Log = Callable[[str], None]
-
-
-def session_updater(config: Config):
-    params = config.state
-
-    def update(vector, signals):
-        return update_interest(vector, [Signal(kind, v, sign) for kind, v, sign in signals],
-                               params)
-
-    return update
-
-
-def constraints_extractor(lexicon) -> Callable[[str], Constraints]:
-    from nlu.entities import extract_entities
-
-    def constraints_of(text: str) -> Constraints:
-        c = Constraints()
-        for entity in extract_entities(text, lexicon):
-            wanted = entity.polarity == WANTED
-            if entity.type == "genre":
-                (c.genres_wanted if wanted else c.genres_unwanted).add(entity.value)
-            elif entity.type == "person":
-                (c.people_wanted if wanted else c.people_unwanted).add(entity.value)
-            elif entity.type == "keyword":
-                (c.keywords_wanted if wanted else c.keywords_unwanted).add(entity.value)
-        return c
-
-    return constraints_of
-
-
-def cached_encoder(encode: Callable[[list[str]], np.ndarray], path: Path, log: Log = print
-                   ) -> Callable[[list[str]], np.ndarray]:
-    """encode(texts) with an on-disk cache (npz of text hashes and vectors) at `path`."""
-    path = Path(path)
-    cache: dict[str, np.ndarray] = {}
-    if path.exists():
-        data = np.load(path)
-        cache = dict(zip(data["keys"].tolist(), data["vectors"]))
-
-    def key(text: str) -> str:
-        return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-    def cached(texts: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if key(t) not in cache))
-        if missing:
-            log(f"encoding {len(missing)} texts (cached in {path}) ...")
-            for text, vector in zip(missing, encode(missing)):
-                cache[key(text)] = vector.astype(np.float32)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            keys = sorted(cache)
-            np.savez(path, keys=np.array(keys), vectors=np.stack([cache[k] for k in keys]))
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        return np.stack([cache[key(t)] for t in texts])
-
-    return cached
 
 
 def dialogue_dir(config: Config, raw: str) -> Path | None:
@@ -101,15 +44,6 @@ def train_ranker(config: Config, catalog, vectors: np.ndarray, encoder, force: b
                  log: Log, progress: bool = True) -> dict | None:
     """Train SASRec + MMoE when config.yml asks for the mmoe ranker and they are stale.
     Returns the model card, or None when nothing was trained."""
-    from recommender.data.history import BehaviorHistory
-    from recommender.serving.mmoe_ranker import CARD_FILE, ranker_dir
-    from recommender.training.ranker import (
-        fingerprint,
-        is_current,
-        train_conversational_ranker,
-        training_config,
-    )
-
     if config.recommender.ranker != "mmoe":
         return None
     settings = training_config(config.recommender.training)
@@ -128,8 +62,6 @@ def train_ranker(config: Config, catalog, vectors: np.ndarray, encoder, force: b
                             "ranker_texts.npz", log)
     dialogue_lists = None
     if files:
-        from bot.evaluation.redial import dialogue_lists_builder
-
         dialogue_lists = dialogue_lists_builder(config, catalog, vectors, history, dialogues,
                                                 encode, log, progress)
     card = train_conversational_ranker(

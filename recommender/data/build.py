@@ -36,7 +36,6 @@ import pandas as pd
 import yaml
 from tqdm import tqdm
 
-from recommender.domain.catalog import Item
 from recommender.data.titles import (
     clean_plot,
     join_on_title_year,
@@ -47,6 +46,7 @@ from recommender.data.titles import (
     split_movielens_title,
     split_people,
 )
+from recommender.domain.catalog import Item
 
 BUILDER_VERSION = "1"
 ROOT = Path(__file__).resolve().parents[2]

@@ -30,7 +30,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recommender.domain.catalog import Catalog
 from recommender.data.build import (
     DEFAULT_CACHE_DIR,
     DataBuildError,
@@ -39,6 +38,7 @@ from recommender.data.build import (
     read_member,
 )
 from recommender.data.history import LIKED_RATING, BehaviorHistory
+from recommender.domain.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPES = ROOT / "data" / "recipes"

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from recommender.models.baselines import SeedEASE
 from recommender.data.redial import RECOMMENDER, SEEKER, dialogue_turns
+from recommender.models.baselines import SeedEASE
 
 GenresOf = Callable[[str], set[str]]  # utterance → genres the seeker asks for
 _WORD = re.compile(r"[a-z][a-z']+")

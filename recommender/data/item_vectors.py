@@ -69,3 +69,15 @@ def cached_text_vectors(texts: list[str], folder: Path, encode: Encode | None,
     meta_path.write_text(json.dumps({"fingerprint": fingerprint, "n_items": len(texts),
                                      "dim": int(vectors.shape[1])}))
     return vectors
+
+
+def genre_prototypes(item_vectors: np.ndarray, genre_masks: dict[str, np.ndarray]
+                     ) -> dict[str, np.ndarray]:
+    """Unit mean vector of each genre's items (the chat, training and
+    evaluation all use these: a genre entity pulls the interest vector toward its prototype)."""
+    out = {}
+    for genre, mask in genre_masks.items():
+        if mask.any():
+            mean = item_vectors[mask].mean(axis=0)  # [384]
+            out[genre] = (mean / (np.linalg.norm(mean) + 1e-8)).astype(np.float32)
+    return out

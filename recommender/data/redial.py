@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.domain.catalog import Catalog
 from recommender.data.titles import normalize_title
+from recommender.domain.catalog import Catalog
 
 MENTION = re.compile(r"@(\d+)")
 _NAME_YEAR = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$")

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from recommender.data.datasets import Interactions, load_dataset
-from recommender.models.sasrec import SASRecConfig, save_checkpoint, train_sasrec
 from recommender.data.splits import user_bounds
+from recommender.models.sasrec import SASRecConfig, save_checkpoint, train_sasrec
 
 ANALYSIS_SASREC = {  # fixed epochs (about what validation chose in `evaluate ranking`)
     "movielens-small": SASRecConfig(batch_size=64, learning_rate=3e-3, dropout=0.3,

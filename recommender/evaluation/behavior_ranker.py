@@ -33,7 +33,8 @@ import torch
 
 from recommender.evaluation.base_models import BaseModels
 from recommender.evaluation.full_ranking import remove_seen
-from recommender.models.mmoe import DEFAULT_TASKS, TaskData
+from recommender.models.mmoe import TaskData
+from recommender.models.tasks import TASKS
 
 
 @dataclass
@@ -180,7 +181,7 @@ def candidate_lists(base: BaseModels, users: np.ndarray, per_model: int,
 
 
 def labels_for(lists: CandidateLists, target_of: dict[int, int], liked_of: dict[int, float],
-               tasks: tuple[str, ...] = DEFAULT_TASKS) -> tuple[np.ndarray, np.ndarray]:
+               tasks: tuple[str, ...] = TASKS) -> tuple[np.ndarray, np.ndarray]:
     """([M, T] labels, [M, T] mask). `target_of[user]` = held-out item; `liked_of[user]` =
     1.0 / 0.0 when its rating is explicit (absent otherwise)."""
     targets = np.array([target_of[u] for u in lists.users])  # [M]

@@ -31,8 +31,17 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from recommender.evaluation.base_models import BaseModels, BaseSettings
 from recommender.data.datasets import Interactions
+from recommender.data.splits import hold_out_from_end, leave_one_out
+from recommender.evaluation.base_models import BaseModels, BaseSettings
+from recommender.evaluation.behavior_ranker import (
+    CandidateLists,
+    candidate_lists,
+    labels_for,
+    ranks_in_lists,
+    task_data,
+    text_pca,
+)
 from recommender.evaluation.full_ranking import summary
 from recommender.evaluation.metrics import ndcg_at_k, ndcg_per_query
 from recommender.models.mmoe import (
@@ -45,16 +54,7 @@ from recommender.models.mmoe import (
     save_checkpoint,
     train_mmoe,
 )
-from recommender.evaluation.behavior_ranker import (
-    CandidateLists,
-    candidate_lists,
-    labels_for,
-    ranks_in_lists,
-    task_data,
-    text_pca,
-)
 from recommender.models.sasrec import SASRecConfig
-from recommender.data.splits import hold_out_from_end, leave_one_out
 
 BASELINES = ("popularity", "itemknn", "ease", "sasrec")
 DEFAULT_TASK_WEIGHTS = {"interact": 1.0, "like": 0.2, "accept": 1.0}

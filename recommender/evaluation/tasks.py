@@ -24,9 +24,10 @@ import numpy as np
 
 from recommender.evaluation import metrics
 from recommender.models.mmoe import load_checkpoint, predict
+from recommender.models.tasks import TASKS
 from recommender.serving.mmoe_ranker import CARD_FILE, MODEL_FILE, ranker_dir
 from recommender.serving.ranker import DEFAULT_WEIGHTS, FEATURES
-from recommender.training.examples import SOURCES, SPLITS, TASKS
+from recommender.training.examples import SOURCES, SPLITS
 from recommender.training.ranker import (
     EXAMPLES_FILE,
     RankerTrainingConfig,

@@ -48,15 +48,15 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-DEFAULT_TASKS = ("accept", "like", "interact")
+from recommender.models.tasks import TASKS
 
 
 @dataclass(frozen=True)
 class MMoEConfig:
     n_dense: int  # F: dense features per example
     n_items: int  # id vocabulary without the padding id 0; 0 = no id embedding at all
-    tasks: tuple[str, ...] = DEFAULT_TASKS
-    id_dim: int = 16  # learned item id embedding size
+    tasks: tuple[str, ...] = TASKS
+    id_dim: int = 4  # learned item id embedding; small (few labels per item); 0 items = none
     n_experts: int = 4
     expert_dims: tuple[int, ...] = (64, 32)  # hidden sizes of each expert MLP
     tower_dims: tuple[int, ...] = (16,)  # hidden sizes of each task tower before its logit

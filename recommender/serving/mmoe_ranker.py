@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from recommender.serving.history_encoder import HistoryEncoder
-from recommender.serving.ranker import CandidateFeatures, LinearRanker, Ranker, RankingContext
 from recommender.serving.inputs import InputBuilder, InputLayout, TextProjection
+from recommender.serving.ranker import CandidateFeatures, LinearRanker, Ranker, RankingContext
 from recommender.serving.threads import one_blas_thread
 
 MODEL_FILE, SASREC_FILE, PROJECTION_FILE, CARD_FILE = (

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from recommender.data.history import BehaviorHistory
 from recommender.domain.catalog import Catalog, Item
 from recommender.domain.constraints import ConstraintIndex, Constraints
 from recommender.serving.diversity import mmr
 from recommender.serving.explain import reason_for
-from recommender.data.history import BehaviorHistory
 from recommender.serving.ranker import (
     DEFAULT_TASK_WEIGHTS,
     DEFAULT_WEIGHTS,

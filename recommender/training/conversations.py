@@ -196,14 +196,3 @@ def apply_turn(state: SessionState, turn: SimulatedTurn, utterance_vector: np.nd
     signals.append(("utterance", utterance_vector, 1.0))
     vector = update_session(state.interest_vector, signals)
     return SessionState(vector, constraints, positive, seen)
-
-
-def genre_prototypes(item_vectors: np.ndarray, genre_masks: dict[str, np.ndarray]
-                     ) -> dict[str, np.ndarray]:
-    """Unit mean vector of each genre's items (as the agent computes them)."""
-    out = {}
-    for genre, mask in genre_masks.items():
-        if mask.any():
-            mean = item_vectors[mask].mean(axis=0)  # [384]
-            out[genre] = (mean / (np.linalg.norm(mean) + 1e-8)).astype(np.float32)
-    return out

@@ -34,20 +34,20 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
+from recommender.data.history import LIKED_RATING, BehaviorHistory
+from recommender.data.item_vectors import genre_prototypes
 from recommender.domain.constraints import Constraints
+from recommender.models.tasks import TASKS
+from recommender.serving.inputs import InputBuilder
+from recommender.serving.recommend import Candidates, Recommender, RecommendRequest
 from recommender.training.conversations import (
     SessionState,
     UpdateSession,
     apply_turn,
-    genre_prototypes,
     plan_conversation,
     plot_keywords,
 )
-from recommender.data.history import LIKED_RATING, BehaviorHistory
-from recommender.serving.inputs import InputBuilder
-from recommender.serving.recommend import Candidates, Recommender, RecommendRequest
 
-TASKS = ("accept", "like", "interact")
 SPLITS = ("train", "valid", "test")
 
 

@@ -22,10 +22,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from recommender.evaluation import metrics
-from recommender.domain.catalog import Catalog
 from recommender.data.history import BehaviorHistory
-from recommender.serving.history_encoder import HistoryEncoder
+from recommender.domain.catalog import Catalog
+from recommender.evaluation import metrics
 from recommender.models.mmoe import (
     MMoE,
     MMoEConfig,
@@ -35,10 +34,13 @@ from recommender.models.mmoe import (
     save_checkpoint,
     train_mmoe,
 )
+from recommender.models.tasks import TASKS
+from recommender.serving.history_encoder import HistoryEncoder
+from recommender.serving.inputs import InputBuilder, InputLayout, fit_text_projection
 from recommender.serving.mmoe_ranker import CARD_FILE, MODEL_FILE, PROJECTION_FILE, SASREC_FILE
+from recommender.serving.recommend import Recommender, RecommenderConfig
 from recommender.training.examples import (
     SPLITS,
-    TASKS,
     ExampleLists,
     ExampleSettings,
     conversation_lists,
@@ -47,8 +49,6 @@ from recommender.training.examples import (
     ranker_users,
     split_of,
 )
-from recommender.serving.inputs import InputBuilder, InputLayout, fit_text_projection
-from recommender.serving.recommend import Recommender, RecommenderConfig
 
 CODE_VERSION = "3"  # bump when example building or training changes meaning
 EXAMPLES_FILE = "examples.npz"
@@ -57,6 +57,9 @@ EXAMPLES_FILE = "examples.npz"
 # that do not compare across lists (pooled AUC 0.68 vs 0.75 binary).
 LISTWISE = ("interact",)
 Log = Callable[[str], None]
+
+
+MMOE_DEFAULTS = MMoEConfig(n_dense=0, n_items=0)
 
 
 @dataclass(frozen=True)
@@ -87,14 +90,15 @@ class RankerTrainingConfig:
     patience: int = 3
     batch_size: int = 1024
     learning_rate: float = 0.003
-    n_experts: int = 4
-    expert_hidden: int = 64
-    expert_out: int = 32
-    tower_hidden: int = 16
-    id_dim: int = 4  # learned item id embedding; small and strongly decayed: few labels per item
-    id_weight_decay: float = 0.01
+    # the model's shape: MMoEConfig's defaults (recommender/models/mmoe.py), one copy
+    n_experts: int = MMOE_DEFAULTS.n_experts
+    expert_hidden: int = MMOE_DEFAULTS.expert_dims[0]
+    expert_out: int = MMOE_DEFAULTS.expert_dims[1]
+    tower_hidden: int = MMOE_DEFAULTS.tower_dims[0]
+    id_dim: int = MMOE_DEFAULTS.id_dim
+    id_weight_decay: float = 0.01  # strongly decayed id embeddings: few labels per item
     weight_decay: float = 0.00001
-    dropout: float = 0.1
+    dropout: float = MMOE_DEFAULTS.dropout
 
 
 def training_config(raw: dict) -> RankerTrainingConfig:

@@ -29,14 +29,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from recommender.models.baselines import SeedEASE
-from recommender.domain.constraints import Constraints
-from recommender.training.conversations import UpdateSession
 from recommender.data.dialogue_log import DialogueLog, context_words
-from recommender.serving.ranker import CandidateFeatures
-from recommender.serving.inputs import InputBuilder, scaled_years
-from recommender.serving.recommend import Recommender
 from recommender.data.redial import SEEKER, RecTarget, RedialMovie
+from recommender.domain.constraints import Constraints
+from recommender.models.baselines import SeedEASE
+from recommender.serving.inputs import InputBuilder, scaled_years
+from recommender.serving.ranker import CandidateFeatures
+from recommender.serving.recommend import Recommender
+from recommender.training.conversations import UpdateSession
 
 ConstraintsOf = Callable[[str], Constraints]  # seeker utterance → what it asks for
 

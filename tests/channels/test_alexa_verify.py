@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.support.alexa_certs import CERT_URL, NOW, alexa_request, make_chain
 
 from bot.channels.alexa_verify import (
     AlexaVerificationError,
@@ -13,6 +12,7 @@ from bot.channels.alexa_verify import (
     check_timestamp,
     normalized_cert_url,
 )
+from tests.support.alexa_certs import CERT_URL, NOW, alexa_request, make_chain
 
 
 @pytest.fixture(scope="module")

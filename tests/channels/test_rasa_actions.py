@@ -7,6 +7,8 @@ session store in a temp folder; each test POSTs the JSON Rasa 3.6 sends for one 
 from __future__ import annotations
 
 import pytest
+
+from bot.channels.rasa_actions import Turn, feedback_turn, item_info_turn, recommend_turn
 from tests.support.rasa_support import (
     action_call,
     action_server_command,
@@ -17,8 +19,6 @@ from tests.support.rasa_support import (
     listening_addresses,
     running,
 )
-
-from bot.channels.rasa_actions import Turn, feedback_turn, item_info_turn, recommend_turn
 
 ACTIONS = {"action_recommend", "action_feedback", "action_item_info", "action_reset_preferences"}
 

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from tests.support.rasa_support import (
     RASA_DIR,
     ROOT,

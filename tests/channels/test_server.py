@@ -11,8 +11,9 @@ from xml.sax.saxutils import escape
 
 import httpx
 import pytest
-from tests.support.alexa_certs import CERT_URL, alexa_request
+
 from tests.support import ADMIN_TOKEN
+from tests.support.alexa_certs import CERT_URL, alexa_request
 
 REPLY_KEYS = {"session", "intent", "entities", "text", "items", "quick_replies"}
 ITEM_KEYS = {"id", "title", "year", "genres", "reason", "score"}

@@ -13,9 +13,9 @@ import httpx
 import numpy as np
 import pytest
 
+from bot.voice.language_model import ipa_to_cmu, spoken_title
 from bot.voice.speech import wav_to_pcm16k
 from bot.voice.spoken import number_words, to_spoken, to_written, word_error_rate, year_words
-from bot.voice.language_model import ipa_to_cmu, spoken_title
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
                                   reason="espeak-ng is not installed (apt-get install espeak-ng)")
@@ -174,9 +174,8 @@ def test_convrec_voice_wav_in_wav_out(tmp_path):
     import subprocess
     import sys
 
-    from tests.support import ROOT
-
     from bot.voice.speech import is_silent
+    from tests.support import ROOT
 
     request = tmp_path / "request.wav"
     subprocess.run(["espeak-ng", "-v", "en-us+f2", "-s", "160", "-w", str(request),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.dialogue.agent import Agent, InputError
+from bot.build import build_agent
+from bot.errors import InputError
 
 
 def say(agent, session, *texts, user=None):
@@ -107,13 +108,13 @@ def test_every_item_has_a_reason_and_fields(agent, session_id):
 
 
 def test_session_resumes_after_restart(agent_config, session_id):
-    first = Agent.load(agent_config)
+    first = build_agent(agent_config)
     reply = say(first, session_id, "a comedy from the 80s, no romance")
     rejected = reply.items[0]["id"]
     first.handle(session_id, f'/reject{{"item": "{rejected}"}}')
     first.store.close()
 
-    restarted = Agent.load(agent_config)  # a new process would build exactly this
+    restarted = build_agent(agent_config)  # a new process would build exactly this
     state = restarted.state(session_id)
     assert state.constraints.year_min == 1980 and state.constraints.year_max == 1989
     assert "Romance" in state.constraints.genres_unwanted

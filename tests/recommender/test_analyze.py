@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from recommender.evaluation.analysis import describe_segments, long_tail_share, segment_users
 from recommender.data.datasets import from_arrays
+from recommender.evaluation.analysis import describe_segments, long_tail_share, segment_users
 
 
 def two_taste_data():

@@ -11,7 +11,12 @@ import numpy as np
 import pytest
 import torch
 
+from bot.build import build_agent
 from recommender.domain.catalog import Catalog, Item
+from recommender.models.mmoe import MMoE, MMoEConfig
+from recommender.serving.inputs import InputBuilder, InputLayout, fit_text_projection
+from recommender.serving.mmoe_ranker import MMoERanker, NumpyMMoE
+from recommender.serving.ranker import CandidateFeatures, RankingContext
 from recommender.training.conversations import (
     SessionState,
     apply_turn,
@@ -20,10 +25,6 @@ from recommender.training.conversations import (
     plot_keywords,
     title_words,
 )
-from recommender.models.mmoe import MMoE, MMoEConfig
-from recommender.serving.mmoe_ranker import MMoERanker, NumpyMMoE
-from recommender.serving.ranker import CandidateFeatures, RankingContext
-from recommender.serving.inputs import InputBuilder, InputLayout, fit_text_projection
 
 
 def tiny_catalog() -> Catalog:
@@ -118,8 +119,8 @@ def test_numpy_mmoe_matches_torch():
 
 
 def test_numpy_sasrec_matches_torch():
-    from recommender.serving.history_encoder import HistoryEncoder
     from recommender.models.sasrec import SASRec, SASRecConfig
+    from recommender.serving.history_encoder import HistoryEncoder
 
     sasrec = SASRec(SASRecConfig(max_len=8, hidden=16, n_heads=2), np.arange(0, 30, 2), 40)
     encoder = HistoryEncoder(sasrec)
@@ -271,10 +272,9 @@ def artifacts_with_models(agent_config, tmp_path, with_ranker: bool):
 
 
 def test_the_chat_uses_the_mmoe_ranker_when_configured(agent_config, tmp_path):
-    from bot.dialogue.agent import Agent
 
     config = artifacts_with_models(agent_config, tmp_path, with_ranker=True)
-    agent = Agent.load(config)
+    agent = build_agent(config)
     assert isinstance(agent.recommender.ranker, MMoERanker)
     reply = agent.handle("mmoe-chat", "a crime thriller from the 90s")
     assert reply.action == "recommend" and reply.items
@@ -284,12 +284,11 @@ def test_the_chat_uses_the_mmoe_ranker_when_configured(agent_config, tmp_path):
 
 
 def test_missing_model_falls_back_to_linear_and_says_so(agent_config, tmp_path, caplog):
-    from bot.dialogue.agent import Agent
     from recommender.serving.ranker import LinearRanker
 
     config = artifacts_with_models(agent_config, tmp_path, with_ranker=False)
     messages = []
-    agent = Agent.load(config, log=messages.append)
+    agent = build_agent(config, log=messages.append)
     assert type(agent.recommender.ranker) is LinearRanker
     assert any("no trained model" in m and "linear" in m for m in messages)
     assert agent.handle("fallback", "a crime thriller").items

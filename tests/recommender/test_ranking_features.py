@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from recommender.evaluation.full_ranking import ranks_of_targets, remove_seen
 from recommender.evaluation.behavior_ranker import (
     CandidateLists,
     labels_for,
@@ -13,6 +12,7 @@ from recommender.evaluation.behavior_ranker import (
     row_statistics,
     top_lists,
 )
+from recommender.evaluation.full_ranking import ranks_of_targets, remove_seen
 
 
 def test_row_statistics_skip_minus_infinity():

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.support import SHARED
 
 from recommender.data.redial import (
     RECOMMENDER,
@@ -18,6 +17,7 @@ from recommender.data.redial import (
     recommendation_targets,
     seeker_labels,
 )
+from tests.support import SHARED
 
 NAMES = {"1": "Heat (1995)", "2": "Ronin (1998)", "3": "Collateral (2004)", "4": "Thief (1981)"}
 

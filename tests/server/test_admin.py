@@ -12,10 +12,10 @@ import time
 
 import httpx
 import pytest
-from tests.support import ADMIN_TOKEN
-from tests.support.serving import InProcessServer
 
 from bot.server.security import TokenBuckets
+from tests.support import ADMIN_TOKEN
+from tests.support.serving import InProcessServer
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 

@@ -11,9 +11,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from tests.support.serving import RedisServer, ServerProcess, client, write_config
 
 from bot.stores.sqlite import SessionBusy, StoreError
+from tests.support.serving import RedisServer, ServerProcess, client, write_config
 
 pytestmark = pytest.mark.skipif(not RedisServer.available(),
                                 reason="redis-server is not installed (apt-get install "
@@ -204,13 +204,13 @@ def test_forget_a_user_in_redis(redis_server, agent, agent_config):
     agent's models, a Redis store): the same checks as SQLite's (tests/test_admin.py)."""
     import dataclasses
 
-    from tests.support import ADMIN_TOKEN
-    from tests.support.serving import InProcessServer
     from test_admin import check_forget_user
 
     from bot.dialogue.agent import Agent
     from bot.server.app import create_app
     from bot.stores.redis import RedisSessionStore
+    from tests.support import ADMIN_TOKEN
+    from tests.support.serving import InProcessServer
 
     store = RedisSessionStore(redis_server.url)
     store.redis.flushdb()
