@@ -44,7 +44,7 @@ bench-voice: train                ## word error rate of the offline recogniser (
 clean:                            ## remove built artifacts (not sessions)
 	rm -rf data/build
 
-# --- Rasa: convrec as custom actions of a Rasa 3.6 assistant (bot/channels/rasa_actions.py, bot/rasa_assistant/)
+# --- Rasa: convrec as custom actions of a Rasa 3.6 assistant (bot/channels/rasa_actions.py, served by bot/server/rasa_action_server.py; bot/rasa_assistant/)
 RASA_VENV  := .venv-rasa
 RASA_LOCK  := bot/rasa_assistant/requirements-rasa.lock
 RASA_STAMP := $(RASA_VENV)/.installed

@@ -240,7 +240,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--redis", action="store_true", help="sessions in a temp redis-server")
     parser.add_argument("--threads", type=int, help="server.threads (turns in flight/worker)")
-    parser.add_argument("--ranker", help="recommender.serving.ranker for this run (default: config.yml's)")
+    parser.add_argument("--ranker", help="recommender.ranker for this run (default: config.yml's)")
     parser.add_argument("--rate", type=float, default=0.0, help="turns/s all people together aim "
                         "at (Poisson sends); 0 = as fast as answers come (closed loop)")
     parser.add_argument("--url", help="load a running server instead of starting one")

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 import time
 
 
 async def parse_all(job: list[dict]) -> list[list[dict]]:
-    import logging
-
+    # optional: Rasa (and TensorFlow, heavy) exist only in .venv-rasa, where this script runs
     from rasa.core.agent import Agent
-    from rasa.utils.log_utils import configure_structlog
+    from rasa.utils.log_utils import configure_structlog  # optional: .venv-rasa only
 
     configure_structlog(logging.WARNING)  # not a debug line per parsed message
 

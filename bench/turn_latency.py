@@ -12,7 +12,8 @@ STARTED = time.perf_counter()  # before the heavy imports: cold start counts the
 
 import os  # noqa: E402
 
-# as `convrec chat` / `convrec serve` run a turn: one BLAS thread (bot/cli/main.py), set before numpy
+# as `convrec chat` / `convrec serve` run a turn: one BLAS thread (bot/cli/main.py), set before
+# numpy loads
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
@@ -26,6 +27,7 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -76,10 +78,8 @@ def main() -> None:
     parser.add_argument("--cache-size", type=int, default=0,
                         help="utterance embedding cache (config: 4096; 0 = measure encoding)")
     parser.add_argument("--ranker", choices=["linear", "mmoe"],
-                        help="override recommender.serving.ranker (default: config.yml's)")
+                        help="override recommender.ranker (default: config.yml's)")
     args = parser.parse_args()
-
-    import torch
 
     torch.set_num_threads(args.threads)
     config = load_config()

@@ -3,9 +3,9 @@ understands what was heard.
 
 24 requests (written for this benchmark, not taken from the language model's templates) are
 spoken by espeak-ng in several voices and recognised by pocketsphinx twice: with its general
-English language model and with convrec's (bot/voice/language_model.py). WER is word edits / reference words
-over the whole set; "understood" is the share of requests whose transcript parses to the same
-intent and the same entities (type, value, polarity) as the written request.
+English language model and with convrec's (bot/voice/language_model.py). WER is word edits /
+reference words over the whole set; "understood" is the share of requests whose transcript parses
+to the same intent and the same entities (type, value, polarity) as the written request.
 
 Synthetic speech is not people: these numbers compare language models on the same audio, they
 do not promise a WER for real voices and microphones.

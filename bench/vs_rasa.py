@@ -6,8 +6,9 @@
     webhook (POST /webhooks/rest/webhook). Without bot/server/app.py the in-process Agent stands in,
     and every number of that side says so.
 (b) Rasa 3.6.21 with convrec inside: `rasa run` (REST channel, the same webhook) → rasa-sdk's
-    action server (bot/channels/rasa_actions.py) → convrec's Agent. The assistant (bot/rasa_assistant/) is
-    trained in this run from the same data/nlu.yml, with empty caches.
+    action server (bot/server/rasa_action_server.py: the actions of bot/channels/rasa_actions.py)
+    → convrec's Agent. The assistant (bot/rasa_assistant/) is trained in this run from the same
+    data/nlu.yml, with empty caches.
 
 Both sides get the same scripted conversations (bench/turn_latency.py SCRIPT), one turn at a
 time from this process, with convrec's utterance-embedding cache off (every turn pays for its
@@ -33,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -45,6 +47,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import torch
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,9 +56,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from turn_latency import SCRIPT, machine  # noqa: E402
 
+from bot.build import build_agent  # noqa: E402
 from bot.config import load_config  # noqa: E402
+from nlu.encoder import SentenceEncoder  # noqa: E402
+from nlu.entities import EntityLexicon, extract_entities  # noqa: E402
+from nlu.intent_classifier import IntentClassifier, delexicalize  # noqa: E402
 from nlu.train import macro_f1  # noqa: E402
 from nlu.training_data import load_nlu_yaml, parse_example, split_train_test  # noqa: E402
+from recommender.domain.catalog import Catalog  # noqa: E402
 
 BIN = ROOT / ".venv" / "bin"
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
@@ -231,12 +239,6 @@ def bench_convrec(config_path: Path, turns: int, work: Path) -> dict:
 
 
 def bench_convrec_in_process(config_path: Path, turns: int) -> dict:
-    import resource
-
-    import torch
-
-    from bot.build import build_agent
-
     torch.set_num_threads(TORCH_THREADS)
     started = time.perf_counter()
     agent = build_agent(load_config(config_path))
@@ -259,8 +261,8 @@ def bench_rasa(config_path: Path, model: Path, turns: int, work: Path) -> dict:
     rasa_env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     logs = [work / "action_server.log", work / "rasa_run.log"]
     started = time.perf_counter()
-    actions = start([BIN / "python", "-m", "rasa_sdk", "--actions", "bot.channels.rasa_actions", "--port",
-                     action_port], action_env, logs[0])
+    actions = start([BIN / "python", "-m", "rasa_sdk", "--actions",
+                     "bot.server.rasa_action_server", "--port", action_port], action_env, logs[0])
     rasa = start([RASA_BIN / "rasa", "run", "--model", model.resolve(), "--endpoints", endpoints,
                   "--credentials", RASA_DIR / "credentials.yml", "--interface", "127.0.0.1",
                   "--port", rasa_port], rasa_env, logs[1], cwd=work)
@@ -283,7 +285,8 @@ def bench_rasa(config_path: Path, model: Path, turns: int, work: Path) -> dict:
     finally:
         stop(rasa)
         stop(actions)
-    return {**result, "mode": "rasa run (REST webhook) + rasa-sdk action server (bot/channels/rasa_actions.py)",
+    return {**result, "mode": "rasa run (REST webhook) + rasa-sdk action server "
+                              "(bot/server/rasa_action_server.py)",
             "startup_s": round(startup, 1), **ready,
             "peak_rss_mb": round(sum(rasa_peak.values()) + sum(action_peaks.values())),
             "rasa_peak_rss_mb": round(sum(rasa_peak.values())),
@@ -396,9 +399,6 @@ def per_intent_f1(truth: list[str], predicted: list[str]) -> dict[str, float]:
 
 
 def nlu_quality(config_path: Path, work: Path) -> dict:
-    from nlu.encoder import SentenceEncoder
-    from nlu.intent_classifier import IntentClassifier
-
     config = load_config(config_path)
     nlu_path = config.path("nlu_data")
     examples = load_nlu_yaml(nlu_path).examples
@@ -445,16 +445,10 @@ def nlu_quality(config_path: Path, work: Path) -> dict:
         result["iard"] = {"skipped": f"{IARD} not found"}
         return result
 
-    import torch
-
     torch.set_num_threads(TORCH_THREADS)
     encoder = SentenceEncoder(config.nlu.encoder)
     classifier = IntentClassifier.load(work / "convrec_intent",
                                        threshold=config.nlu.intent.threshold)
-    from nlu.entities import EntityLexicon, extract_entities
-    from nlu.intent_classifier import delexicalize
-    from recommender.domain.catalog import Catalog
-
     # the classifier reads the text as parse() gives it: entity spans replaced by their type
     lexicon = EntityLexicon.from_catalog(Catalog.load(config.catalog_dir))
     texts = [text for text, _ in iard]

@@ -14,6 +14,8 @@ from bot.config import Config, load_config
 from bot.dialogue.agent import Agent
 from bot.dialogue.replies import Templates
 from bot.stores.sqlite import SessionStore
+from bot.voice.language_model import ensure_voice_model
+from bot.voice.speech import Recognizer
 from nlu.encoder import SentenceEncoder
 from nlu.entities import EntityLexicon
 from nlu.intent_classifier import IntentClassifier
@@ -30,6 +32,7 @@ Log = Callable[[str], None]
 
 def ensure_catalog(config: Config, log: Log) -> Catalog:
     if not (config.catalog_dir / "items.jsonl").exists():
+        # heavy: pandas (~0.1 s of every start-up), only when the catalog is missing
         from recommender.data.build import build_movies
 
         log("No catalog yet: building it from the pinned data packages (once) ...")
@@ -50,6 +53,7 @@ def ensure_intent_model(config: Config, encoder: SentenceEncoder, log: Log) -> I
 def make_store(config: Config):
     """The session store config.yml asks for: SQLite in paths.state (default) or Redis."""
     if config.stores.is_redis:
+        # optional: the redis client (~50 ms of every start-up), only for redis:// sessions
         from bot.stores.redis import RedisSessionStore
 
         return RedisSessionStore(config.stores.sessions, lock_ttl_s=config.stores.lock_ttl_s,
@@ -85,9 +89,6 @@ def build_agent(config: Config | None = None, log: Log = lambda message: None,
 
 def ensure_recognizer(config: Config, catalog: Catalog, log: Log):
     """The offline speech recogniser with convrec's language model (built when missing)."""
-    from bot.voice.language_model import ensure_voice_model
-    from bot.voice.speech import Recognizer
-
     voice = config.channels.voice
     model = ensure_voice_model(config.path("nlu_data"), catalog, config.catalog_dir,
                                config.models_dir / "voice", voice.popular_titles, voice.people,

@@ -6,6 +6,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -14,6 +15,7 @@ from nlu.encoder import EncoderConfig
 from nlu.intent_classifier import IntentConfig
 from recommender.models.tasks import TASKS
 from recommender.serving.recommend import RecommenderConfig
+from recommender.training.ranker_config import training_config
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config.yml"
@@ -136,8 +138,13 @@ class Config:
 KNOWN_WEIGHTS = {
     "interest", "history", "popularity", "quality", "genre_match", "person_match", "keyword_match",
 }
+# nlu.pipeline: the components nlu/parse.py NluPipeline is built from, in the one order config.yml
+# must list them (the encoder; the entity extractor, whose spans delexicalise the text; the intent
+# classifier, which reads the embedding and the delexicalised text), each with the dataclass of its
+# parameters (None: it takes none)
 PIPELINE_COMPONENTS = {"SentenceEncoder": EncoderConfig, "EntityExtractor": None,
                        "IntentClassifier": IntentConfig}
+PIPELINE_ORDER = ", ".join(PIPELINE_COMPONENTS)
 
 
 RANKERS = ("linear", "mmoe")  # recommender/serving/ranker.py, recommender/serving/mmoe_ranker.py
@@ -145,9 +152,7 @@ RANKERS = ("linear", "mmoe")  # recommender/serving/ranker.py, recommender/servi
 
 def _check_ranker_settings(recommender: RecommenderConfig) -> None:
     """recommender.task_weights: known tasks, numbers >= 0, one > 0; recommender.training: the
-    keys of recommender.training.ranker.RankerTrainingConfig with their types."""
-    from recommender.training.ranker import training_config
-
+    keys of recommender.training.ranker_config.RankerTrainingConfig with their types."""
     for task, weight in recommender.task_weights.items():
         if task not in TASKS:
             raise ConfigError(f"recommender.task_weights.{task}: unknown task "
@@ -202,39 +207,54 @@ def _build(cls, raw, where: str):
     return cls(**values)
 
 
-def _nlu(raw) -> NluConfig:
-    raw = dict(raw or {})
-    pipeline = raw.pop("pipeline", None) or []
-    parts = {}
+def _pipeline(pipeline) -> dict[str, object]:
+    """nlu.pipeline → {component name: its config (None for EntityExtractor)}. The list must name
+    every component of PIPELINE_COMPONENTS once, in that order; absent, every default applies."""
+    if pipeline is None:
+        return {name: None if cls is None else cls() for name, cls in PIPELINE_COMPONENTS.items()}
+    if not isinstance(pipeline, list):
+        raise ConfigError(f"nlu.pipeline: expected a list of components ({PIPELINE_ORDER}), "
+                          f"got {type(pipeline).__name__}")
+    parts: dict[str, object] = {}
     for i, component in enumerate(pipeline):
         if not isinstance(component, dict) or "name" not in component:
             raise ConfigError(f"nlu.pipeline[{i}]: each component needs a 'name'")
         name = component["name"]
-        if name not in PIPELINE_COMPONENTS:
+        if not isinstance(name, str) or name not in PIPELINE_COMPONENTS:
             raise ConfigError(
-                f"nlu.pipeline[{i}]: unknown component {name!r} "
-                f"(known: {', '.join(PIPELINE_COMPONENTS)})"
+                f"nlu.pipeline[{i}]: unknown component {name!r} (known: {PIPELINE_ORDER})"
             )
+        if name in parts:
+            raise ConfigError(f"nlu.pipeline[{i}]: {name} is listed twice; each component "
+                              f"appears once")
         params = {k: v for k, v in component.items() if k != "name"}
         cls = PIPELINE_COMPONENTS[name]
-        if cls is None:
-            if params:
-                raise ConfigError(f"nlu.pipeline[{i}] ({name}) takes no parameters")
-            continue
-        parts[name] = _build(cls, params, f"nlu.pipeline[{i}]({name})")
-    rest = _build(NluConfig, {k: v for k, v in raw.items()}, "nlu")
+        if cls is None and params:
+            raise ConfigError(f"nlu.pipeline[{i}] ({name}) takes no parameters")
+        parts[name] = None if cls is None else _build(cls, params, f"nlu.pipeline[{i}]({name})")
+    for name in PIPELINE_COMPONENTS:
+        if name not in parts:
+            raise ConfigError(f"nlu.pipeline: {name} is required (the pipeline is "
+                              f"{PIPELINE_ORDER}, in this order)")
+    if list(parts) != list(PIPELINE_COMPONENTS):
+        raise ConfigError(f"nlu.pipeline: expected the order {PIPELINE_ORDER}, got "
+                          f"{', '.join(parts)} (the intent classifier reads the encoder's "
+                          f"embedding and the text the entity extractor delexicalised)")
+    return parts
+
+
+def _nlu(raw) -> NluConfig:
+    raw = dict(raw or {})
+    parts = _pipeline(raw.pop("pipeline", None))
+    rest = _build(NluConfig, raw, "nlu")
     return dataclasses.replace(
-        rest,
-        encoder=parts.get("SentenceEncoder", EncoderConfig()),
-        intent=parts.get("IntentClassifier", IntentConfig()),
+        rest, encoder=parts["SentenceEncoder"], intent=parts["IntentClassifier"]
     )
 
 
 def _stores(raw) -> StoresConfig:
     stores = _build(StoresConfig, raw, "stores")
     if stores.sessions != "sqlite":
-        from urllib.parse import urlsplit
-
         url = urlsplit(stores.sessions)
         try:
             port = url.port
@@ -310,7 +330,7 @@ def load_config(path: Path | str | None = None) -> Config:
             raise ConfigError(f"recommender.weights.{key}: unknown feature "
                               f"(known: {', '.join(sorted(KNOWN_WEIGHTS))})")
     if recommender.ranker not in RANKERS:
-        raise ConfigError(f"recommender.serving.ranker: unknown ranker {recommender.serving.ranker!r} "
+        raise ConfigError(f"recommender.ranker: unknown ranker {recommender.ranker!r} "
                           f"(known: {', '.join(RANKERS)})")
     _check_ranker_settings(recommender)
     state = _build(InterestParams, raw.get("state"), "state")

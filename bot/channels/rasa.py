@@ -8,11 +8,16 @@
 A reply is one message: its text (the reply, then one line per item, so a plain Rasa client that
 shows only "text" still shows the picks), the quick replies as Rasa `buttons`, and the items with
 every field of `convrec chat --json` under `custom.items` (empty when there are none).
-Only reading requests and rendering replies lives here; the server routes, `Agent.handle` talks.
+Reading requests, rendering replies and the routes (`router`) live here; the server runs the
+turns (bot/channels/runtime.py), `Agent.handle` talks.
 """
 
 from __future__ import annotations
 
+from fastapi import APIRouter, Request
+
+from bot.channels import api_docs as docs
+from bot.channels.json_body import json_response, request_json
 from bot.channels.rest import (
     Message,
     item_line,
@@ -21,6 +26,7 @@ from bot.channels.rest import (
     require_session,
     required_text,
 )
+from bot.channels.runtime import ChannelRuntime
 from bot.dialogue.replies import Reply
 from bot.errors import InputError
 from nlu.types import Parse
@@ -76,3 +82,30 @@ def parse_result(parse: Parse) -> dict:
         entities.append({**rasa, **fields})
     out["entities"] = entities
     return out
+
+
+def router(runtime: ChannelRuntime) -> APIRouter:
+    """POST /webhooks/rest/webhook and POST /model/parse, on `runtime`'s agent."""
+    routes = APIRouter()
+    agent = runtime.agent
+
+    @routes.post("/webhooks/rest/webhook", tags=["rasa"],
+                 summary="Rasa's REST channel: one bot message with the items under custom",
+                 openapi_extra=docs.body(docs.RasaWebhookRequest),
+                 responses={**docs.answers(None, 400, 413, 429, 503),
+                            200: {"model": list[docs.RasaMessage], "description": "OK"}})
+    async def rasa_webhook(request: Request):
+        msg = read_webhook(await request_json(request))
+        reply = await runtime.turn(msg.session_id, msg.text, msg.user_id)
+        return json_response(webhook_messages(reply, msg.session_id))
+
+    @routes.post("/model/parse", tags=["rasa"],
+                 summary="Rasa's parse: intent, intent ranking and entities of a text",
+                 openapi_extra=docs.body(docs.ParseRequest),
+                 responses=docs.answers(docs.ParseResult, 400, 413, 429))
+    async def model_parse(request: Request):
+        runtime.client(request)
+        text, shown = read_parse(await request_json(request))
+        return json_response(parse_result(await runtime.run(agent.parse, text, shown)))
+
+    return routes

@@ -1,10 +1,10 @@
 """convrec as Rasa custom actions, served by rasa-sdk's action server.
 
-    SANIC_HOST=127.0.0.1 python -m rasa_sdk --actions bot.channels.rasa_actions --port 5055
+    SANIC_HOST=127.0.0.1 python -m rasa_sdk --actions bot.server.rasa_action_server --port 5055
 
-(rasa-sdk binds 0.0.0.0 unless SANIC_HOST says otherwise.) A Rasa assistant lists the actions in
-its domain and points endpoints.yml's `action_endpoint` at http://127.0.0.1:5055/webhook; a ready
-one is in bot/rasa_assistant/.
+(bot/server/rasa_action_server.py imports these actions and says how to load their Agent.) A Rasa
+assistant lists the actions in its domain and points endpoints.yml's `action_endpoint` at
+http://127.0.0.1:5055/webhook; a ready one is in bot/rasa_assistant/.
 
 Each action is a thin adapter, like a channel: Rasa's tracker (conversation id, latest message:
 text, intent, entities, metadata) → one `Agent.handle` on convrec's own session for that
@@ -16,12 +16,12 @@ reads the text itself for what a Rasa domain does not model: entities with a pol
 romance"), references to the shown list ("the second one") and the utterance embedding that
 moves the session's interest vector. Button payloads (an `item` entity) go to convrec as payloads.
 
-The Agent (sentence encoder, catalog, item vectors) loads on the first action, in the Sanic
-worker that runs it, not at import: rasa-sdk also imports this module in Sanic's manager process,
-which never runs an action (an agent loaded there holds ~650 MB for nothing, measured), and a
-transformers model loaded before Sanic starts its workers has been reported to break the start
-("Start method 'spawn' was requested, but 'fork' was already set"; not reproduced here with
-rasa-sdk 3.21.1). $CONVREC_CONFIG selects the config file, as everywhere in convrec.
+The Agent comes from outside: the action server's entry module names its factory (`use_agent`)
+before rasa-sdk makes the actions, and each action keeps it, because rasa-sdk hands its actions
+to the Sanic worker processes pickled, and a worker imports only this module (the factory, a
+module-level function, is pickled by name). The agent is made on the first action, in the worker
+that runs it, not at import: rasa-sdk also imports this module in Sanic's manager process, which
+never runs an action (see bot/server/rasa_action_server.py). So nothing heavy is imported here.
 """
 
 from __future__ import annotations
@@ -30,14 +30,19 @@ import asyncio
 import logging
 import threading
 from abc import ABCMeta, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue.replies import payload
+from bot.errors import InputError
+
+if TYPE_CHECKING:  # the agent's module loads torch: not in Sanic's manager process
+    from bot.dialogue.agent import Agent
 
 logger = logging.getLogger(__name__)
 
@@ -45,25 +50,29 @@ SESSION_PREFIX = "rasa:"  # convrec session id = prefix + Rasa's sender id
 FEEDBACK_INTENTS = ("accept", "reject", "seen")
 RECOMMEND_INTENTS = ("request_recommendation", "state_preference", "refine", "ask_more")
 
-_agent = None
+AgentFactory = Callable[[], "Agent"]
+
+_agent: Agent | None = None  # the process's one Agent, made on the first action
+_agent_factory: AgentFactory | None = None  # what the actions made from now on will use
 _agent_lock = threading.Lock()
 
 
-def get_agent():
-    """The process's one Agent, loaded on first use (see the module docstring for why)."""
+def use_agent(factory: AgentFactory) -> None:
+    """How the actions made from now on get their Agent: `factory()`, once per process, on the
+    first action. `factory` must be a module-level function (it is pickled by name)."""
+    global _agent_factory
+    _agent_factory = factory
+
+
+def get_agent(factory: AgentFactory | None) -> Agent:
+    """The process's one Agent, made by `factory` on first use (see the module docstring)."""
     global _agent
     with _agent_lock:
         if _agent is None:
-            import torch
-
-            from bot.build import build_agent
-            from bot.config import load_config
-
-            config = load_config()
-            # as `convrec serve`: one torch thread per process, turns run in parallel threads
-            torch.set_num_threads(config.server.torch_threads or 1)
-            logger.info("Loading convrec's agent (catalog, item vectors, NLU) ...")
-            _agent = build_agent(config, log=logger.info)
+            if factory is None:
+                raise RuntimeError("no agent for convrec's actions: run the action server with "
+                                   "--actions bot.server.rasa_action_server")
+            _agent = factory()
     return _agent
 
 
@@ -111,6 +120,7 @@ def recommend_turn(intent: str, text: str) -> Turn:
     if not text:  # a rule or a follow-up action ran it without a message
         return Turn(payload(intent))
     if text.startswith("/"):  # a button: forward a payload convrec knows, else the bare intent
+        # heavy: nlu.parse loads torch, which Sanic's manager process must not (the docstring)
         from nlu.parse import PayloadError, parse_payload
 
         try:
@@ -137,11 +147,9 @@ def item_info_turn(text: str, items: list[str]) -> Turn:
     return Turn(text, "ask_item_info")
 
 
-def _handle(session_id: str, turn: Turn, user: str | None):
+def _handle(session_id: str, turn: Turn, user: str | None, agent_factory: AgentFactory | None):
     """Runs in a worker thread: loading the agent and a turn take CPU seconds / milliseconds."""
-    from bot.errors import InputError
-
-    agent = get_agent()
+    agent = get_agent(agent_factory)
     try:
         reply = agent.handle(session_id, turn.text, user, intent=turn.intent)
     except InputError as e:
@@ -153,6 +161,10 @@ class ConvrecAction(Action, metaclass=ABCMeta):
     """Base: build the Turn, run it on the conversation's session, answer and set slots.
     Abstract, so rasa-sdk registers only the four actions below."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.agent_factory = _agent_factory  # travels with the action (the module docstring)
+
     @abstractmethod
     def turn(self, tracker: Tracker) -> Turn:
         raise NotImplementedError
@@ -161,7 +173,8 @@ class ConvrecAction(Action, metaclass=ABCMeta):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         turn = self.turn(tracker)
         session_id = SESSION_PREFIX + tracker.sender_id
-        reply, state, error = await asyncio.to_thread(_handle, session_id, turn, user_id(tracker))
+        reply, state, error = await asyncio.to_thread(_handle, session_id, turn, user_id(tracker),
+                                                      self.agent_factory)
         slots = set((domain or {}).get("slots") or {})
         if error is not None:
             logger.warning("%s refused %r for %s: %s", self.name(), turn.text, session_id, error)

@@ -3,14 +3,20 @@
     POST /api/message            {"session", "text", "user"?}      → Reply JSON
     GET  /api/sessions/{session}                                   → the conversation so far
 
-Only reading requests and rendering replies lives here; the server routes, `Agent.handle` talks.
+Reading requests, rendering replies and the routes (`router`) live here; the server runs the
+turns (bot/channels/runtime.py), `Agent.handle` talks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.errors import InputError
+from fastapi import APIRouter, Request
+
+from bot.channels import api_docs as docs
+from bot.channels.json_body import json_response, request_json
+from bot.channels.runtime import ChannelRuntime
+from bot.errors import HttpError, InputError
 
 
 @dataclass(frozen=True)
@@ -78,3 +84,29 @@ def transcript(events: list[dict]) -> list[dict]:
                         "items": data.get("items", []),
                         "quick_replies": data.get("quick_replies", [])})
     return out
+
+
+def router(runtime: ChannelRuntime) -> APIRouter:
+    """POST /api/message and GET /api/sessions/{session_id}, on `runtime`'s agent."""
+    routes = APIRouter()
+    agent = runtime.agent
+
+    @routes.post("/api/message", tags=["chat"], summary="One turn of a conversation",
+                 openapi_extra=docs.body(docs.MessageRequest),
+                 responses=docs.answers(docs.Reply, 400, 413, 429, 503))
+    async def message(request: Request):
+        msg = read_message(await request_json(request))
+        return json_response(
+            (await runtime.turn(msg.session_id, msg.text, msg.user_id)).to_json())
+
+    @routes.get("/api/sessions/{session_id}", tags=["chat"],
+                summary="The conversation so far (what the person saw)",
+                responses=docs.answers(docs.Transcript, 404, 429))
+    async def session_history(session_id: str, request: Request):
+        runtime.client(request)
+        events = await runtime.run(agent.store.events, session_id)
+        if not events:
+            raise HttpError(404, f"no session {session_id!r}: nothing was said in it yet")
+        return json_response({"session": session_id, "messages": transcript(events)})
+
+    return routes

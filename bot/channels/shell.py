@@ -10,6 +10,10 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from prompt_toolkit import PromptSession
+from prompt_toolkit.formatted_text import ANSI
+from prompt_toolkit.history import FileHistory
+
 from bot.dialogue.agent import Agent
 from bot.dialogue.replies import Reply, payload
 from bot.errors import InputError
@@ -71,10 +75,6 @@ def run_json(agent: Agent, session_id: str, user_id: str | None, stdin: BinaryIO
 
 def run_interactive(agent: Agent, session_id: str, user_id: str | None, history_file: Path,
                     color: bool = True) -> int:
-    from prompt_toolkit import PromptSession
-    from prompt_toolkit.formatted_text import ANSI
-    from prompt_toolkit.history import FileHistory
-
     history_file.parent.mkdir(parents=True, exist_ok=True)
     prompt = PromptSession(history=FileHistory(str(history_file)))
     resumed = agent.has_session(session_id)

@@ -1,19 +1,26 @@
 """The voice channel: a recording in, the reply as text and speech out.
 
 It reads a message the way every channel does, only from audio: WAV → 16 kHz samples →
-pocketsphinx (with convrec's language model, bot/voice/language_model.py) → the written form the NLU reads
-("nineteen ninety five" → "1995") → `Agent.handle` → a short spoken form of the reply
+pocketsphinx (with convrec's language model, bot/voice/language_model.py) → the written form the
+NLU reads ("nineteen ninety five" → "1995") → `Agent.handle` → a short spoken form of the reply
 (`speech_for`), optionally as a WAV file from espeak-ng. Used by `POST /api/voice` and by
 `convrec voice`. Assistants that do their own speech recognition send text to `POST /voice`
 and get `voice_webhook_reply`: the spoken form, the same as SSML (`ssml_for`, also what Alexa
-says) and the reply for a screen.
+says) and the reply for a screen. `router` has both routes.
 """
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from fastapi import APIRouter, Request
+
+from bot.channels import api_docs as docs
+from bot.channels.json_body import json_response, request_json
+from bot.channels.rest import read_message
+from bot.channels.runtime import ChannelRuntime
 from bot.dialogue.agent import Agent
 from bot.dialogue.replies import Reply
 from bot.errors import InputError
@@ -106,3 +113,44 @@ class VoiceChannel:
         reply = self.agent.handle(session_id, text, user_id)
         speech = speech_for(reply)
         return VoiceTurn(transcript, text, reply, speech, synthesize(speech) if speak else None)
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes")
+
+
+def router(runtime: ChannelRuntime) -> APIRouter:
+    """POST /voice (text in, speech out), and POST /api/voice (a recording in) when
+    `runtime.voice` has a recogniser."""
+    routes = APIRouter()
+
+    @routes.post("/voice", tags=["voice"],
+                 summary="Generic voice webhook: text in, speech, SSML and display out",
+                 openapi_extra=docs.body(docs.VoiceRequest),
+                 responses=docs.answers(docs.VoiceReply, 400, 413, 429, 503))
+    async def voice_webhook(request: Request):
+        msg = read_message(await request_json(request))
+        reply = await runtime.turn(msg.session_id, msg.text, msg.user_id)
+        return json_response(voice_webhook_reply(reply))
+
+    recordings = runtime.voice  # set once, when the app is built
+    if recordings is not None:
+        @routes.post("/api/voice", tags=["voice"],
+                     summary="A WAV recording in; transcript, reply and speech out",
+                     openapi_extra=docs.body(media_type="audio/wav",
+                                             schema={"type": "string", "format": "binary"}),
+                     responses=docs.answers(docs.SpokenTurn, 400, 413, 429, 503))
+        async def voice_turn(request: Request, session: str, user: str | None = None,
+                             speak: str | None = None):
+            wav = await request.body()
+            if not wav:
+                raise InputError("send the recording as the request body (audio/wav)")
+            runtime.rate_limits.sender(session)
+            turn = await runtime.run(recordings.turn, session, wav, user, _flag(speak))
+            runtime.turns += 1
+            out = turn.to_json()
+            if turn.audio is not None:
+                out["audio_wav_base64"] = base64.b64encode(turn.audio).decode("ascii")
+            return json_response(out)
+
+    return routes

@@ -1,21 +1,21 @@
-"""The `convrec` commands that run channels: `serve` (HTTP) and `voice` (offline speech)."""
+"""`convrec serve`: the HTTP server, one process or N workers sharing Redis sessions."""
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import Callable
-from pathlib import Path
+import argparse
+import os
+
+import uvicorn
+
+from bot.build import make_store
+from bot.cli.log import log
+from bot.config import ConfigError, load_config
+from bot.server.app import create_app, load_serving_agent
+from bot.server.workers import serve_workers
 
 
-def serve(args, log: Callable[[str], None]) -> int:
+def serve(args: argparse.Namespace) -> int:
     """`convrec serve`: one process, or N workers (bot/server/workers.py) sharing Redis sessions."""
-    import os
-
-    import uvicorn
-
-    from bot.config import ConfigError, load_config
-
     if args.config:
         os.environ["CONVREC_CONFIG"] = os.path.abspath(args.config)
     config = load_config()
@@ -27,8 +27,6 @@ def serve(args, log: Callable[[str], None]) -> int:
         raise ConfigError("--workers > 1 needs stores.sessions: redis://HOST:PORT/DB in the "
                           "config (SQLite sessions live in one process)")
     if config.stores.is_redis:
-        from bot.build import make_store
-
         try:
             make_store(config).close()  # unreachable Redis: said once, before any model loads
         except Exception as e:
@@ -37,91 +35,9 @@ def serve(args, log: Callable[[str], None]) -> int:
     log(f"convrec serving on http://{host}:{port} ({workers} worker"
         f"{'s' if workers > 1 else ''}, sessions: {config.stores.sessions})")
     if workers == 1:
-        from bot.server.app import create_app, load_serving_agent
-
         app = create_app(load_serving_agent(config, log), config)
         uvicorn.run(app, host=host, port=port, log_level=args.log_level,
                     access_log=args.access_log, timeout_graceful_shutdown=5)
         return 0
-    from bot.server.workers import serve_workers  # one socket per worker (SO_REUSEPORT): balanced
-
+    # one socket per worker (SO_REUSEPORT): connections balanced
     return serve_workers(host, port, workers, args.log_level, args.access_log, log)
-
-
-def voice(args, log: Callable[[str], None]) -> int:
-    """`convrec voice`: spoken turns from WAV files, espeak-ng (--say) or the microphone;
-    --out writes each spoken reply. Exit status 1 when a turn was not understood."""
-    import shutil
-    import subprocess
-    import tempfile
-
-    from bot.build import build_agent, ensure_recognizer
-    from bot.channels.voice import VoiceChannel
-    from bot.config import load_config
-    from bot.errors import InputError
-    from bot.voice.speech import synthesize
-
-    inputs = list(args.files) + list(args.inputs or [])
-    missing = [p for p in inputs if not Path(p).is_file()]
-    if missing:
-        log(f"error: no such recording: {missing[0]}")
-        return 2
-    if not (inputs or args.say or args.mic):
-        log("error: nothing to listen to: give WAV files (--in FILE), --say TEXT or --mic")
-        return 2
-    config = load_config(args.config)
-    agent = build_agent(config, log=log)
-    channel = VoiceChannel(agent, ensure_recognizer(config, agent.catalog, log),
-                           config.channels.voice.max_seconds)
-    session = args.session or f"voice-{uuid.uuid4().hex[:8]}"
-    user = str(args.user) if args.user is not None else None
-
-    def recordings():
-        for path in inputs:
-            yield path, Path(path).read_bytes()
-        for text in args.say or []:
-            yield f"(espeak-ng: {text!r})", synthesize(text, voice=args.voice)
-        if args.mic:
-            if not shutil.which("rec"):
-                raise SystemExit("--mic needs sox's `rec` (apt-get install sox)")
-            while True:
-                input("Press Enter and speak (Ctrl-C to stop) ...")
-                with tempfile.NamedTemporaryFile(suffix=".wav") as f:
-                    # record until 1.5 s of silence after speech, at most 15 s
-                    subprocess.run(["rec", "-q", "-c", "1", "-r", "16000", "-b", "16", f.name,
-                                    "silence", "1", "0.1", "2%", "1", "1.5", "2%", "trim", "0",
-                                    "15"], check=True)
-                    yield "(microphone)", Path(f.name).read_bytes()
-
-    failed = 0
-    for number, (source, wav) in enumerate(recordings(), start=1):
-        try:
-            turn = channel.turn(session, wav, user, speak=args.speak or bool(args.out))
-        except InputError as e:
-            failed += 1
-            if args.json:
-                print(json.dumps({"source": source, "error": str(e)}, ensure_ascii=False),
-                      flush=True)
-            else:
-                print(f"{source}: ! {e}", flush=True)
-            continue
-        if args.out:
-            # one turn: exactly --out; several: reply.1.wav, reply.2.wav, ... beside it
-            out = Path(args.out)
-            if len(inputs) + len(args.say or []) > 1 or args.mic:
-                out = out.with_name(f"{out.stem}.{number}{out.suffix or '.wav'}")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(turn.audio)
-        written = {"reply_wav": str(out)} if args.out else {}
-        if args.json:
-            print(json.dumps({"source": source, **turn.to_json(), **written},
-                             ensure_ascii=False), flush=True)
-        else:
-            print(f"{source}\n  heard: {turn.transcript}\n  convrec: {turn.speech}" +
-                  (f"\n  spoken reply: {out}" if args.out else ""), flush=True)
-        if args.speak and turn.audio and shutil.which("play"):
-            with tempfile.NamedTemporaryFile(suffix=".wav") as f:
-                f.write(turn.audio)
-                f.flush()
-                subprocess.run(["play", "-q", f.name], check=False)
-    return 1 if failed else 0

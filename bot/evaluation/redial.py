@@ -9,8 +9,8 @@ the conversation ("dedup"). Ties count against the target.
 
 Models, all in the same run and from the same context state:
 - convrec: the trained conversational MMoE ranker (config.yml's task mix) over
-  recommender/training/redial_inputs.py inputs; the linear ranker's weights over the same cross features
-  when no trained model exists (said in the log and the report);
+  recommender/training/redial_inputs.py inputs; the linear ranker's weights over the same cross
+  features when no trained model exists (said in the log and the report);
 - popularity: mentions at recommender turns in DIR/train_data.jsonl (ties: MovieLens ratings);
 - content: cosine of the session interest vector and the movies' text vectors.
 
@@ -27,10 +27,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
+from bot.build import ensure_catalog
 from bot.config import Config
 from bot.training.redial_context import RedialContext
 from bot.training.text_cache import cached_encoder
+from nlu.encoder import SentenceEncoder
+from recommender.data import item_vectors
 from recommender.data.history import BehaviorHistory
 from recommender.data.redial import (
     RECOMMENDER,
@@ -38,7 +42,8 @@ from recommender.data.redial import (
     read_dialogues,
     recall_at,
 )
-from recommender.serving.inputs import CROSS, InputBuilder
+from recommender.serving.inputs import CROSS, InputBuilder, InputLayout, fit_text_projection
+from recommender.serving.mmoe_ranker import MODEL_FILE, load_mmoe_ranker, ranker_dir
 from recommender.serving.ranker import DEFAULT_WEIGHTS
 from recommender.training.examples import split_of
 from recommender.training.redial_inputs import (
@@ -47,7 +52,7 @@ from recommender.training.redial_inputs import (
 )
 
 Log = Callable[[str], None]
-ANCHORS = {  # published, "full" protocol; dedup R@10 where reported (DESIGN.md)
+ANCHORS = {  # published, "full" protocol; dedup R@10 where reported (docs/BENCHMARKS.md)
     "UniCRS": {"full": {"recall@1": 0.051, "recall@10": 0.224, "recall@50": 0.428},
                "dedup": {"recall@10": 0.180}},
     "ReFICR": {"full": {"recall@1": 0.061, "recall@10": 0.305, "recall@50": 0.532},
@@ -68,9 +73,6 @@ ABLATIONS = {  # input groups set to their training mean (a typical value) at sc
 
 def load_scorer(config: Config, vectors: np.ndarray, catalog_years: np.ndarray, log: Log):
     """(NumpyMMoE or None, InputBuilder, description)."""
-    from recommender.serving.inputs import InputLayout, fit_text_projection
-    from recommender.serving.mmoe_ranker import MODEL_FILE, load_mmoe_ranker, ranker_dir
-
     folder = ranker_dir(config.models_dir)
     if (folder / MODEL_FILE).exists():
         ranker = load_mmoe_ranker(folder, vectors, config.recommender.task_weights,
@@ -78,7 +80,7 @@ def load_scorer(config: Config, vectors: np.ndarray, catalog_years: np.ndarray, 
         return ranker.model, ranker.builder, f"mmoe ({folder / MODEL_FILE})"
     log(f"redial: no trained ranker at {folder / MODEL_FILE}: convrec's numbers are the linear "
         "ranker's weights over the same features (run `convrec train` with "
-        "recommender.serving.ranker: mmoe).")
+        "recommender.ranker: mmoe).")
     builder = InputBuilder(InputLayout(16, 0), fit_text_projection(vectors, 16), vectors)
     return None, builder, "linear (no trained model)"
 
@@ -102,18 +104,13 @@ def neutralise(dense: np.ndarray, model, builder: InputBuilder, names: tuple[str
 
 def evaluate_redial(config: Config, folder: Path, split: str | None, limit: int | None,
                     out_dir: Path, log: Log = print, progress: bool = True) -> dict:
-    from tqdm import tqdm
-
-    from bot.build import ensure_catalog
-    from nlu.encoder import SentenceEncoder
-    from recommender.data import item_vectors
-
     started = time.perf_counter()
     folder = Path(folder)
     split = split or ("valid" if (folder / "valid_data.jsonl").exists() else "test")
     # "dev": the train conversations the ranker did not fit on (hash buckets valid + test of
-    # recommender/ranker_examples.split_of), each reading the dialogue log without its own fold —
-    # for development, so that the real valid / test split is read once per reported setting
+    # recommender/training/examples.py: split_of), each reading the dialogue log without its own
+    # fold — for development, so that the real valid / test split is read once per reported
+    # setting
     dev = split == "dev"
     evaluated_path = folder / ("train_data.jsonl" if dev else f"{split}_data.jsonl")
     for path in (evaluated_path, folder / "movies_with_mentions.csv"):
@@ -218,10 +215,10 @@ def evaluate_redial(config: Config, folder: Path, split: str | None, limit: int 
 
 
 def plot_redial(report: dict, path: Path) -> None:
-    import matplotlib
+    import matplotlib  # heavy: matplotlib (~0.1 s), only to draw the report
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # heavy: as above, after choosing the file-only backend
 
     models = {"convrec": {"full": report["full"], "dedup": report["dedup"]},
               **report["baselines"]}

@@ -4,9 +4,10 @@ shown within N turns.
 
 A simulated person is a new user (no history). Their target is drawn from the catalog's movies
 with at least `min_ratings` MovieLens ratings (ones a person could plausibly have in mind). They
-speak from the target's attributes only (recommender/training/conversations.py: genre, decade, director or
-actor, a plot keyword, a movie they loved — taken from a real MovieLens user who rated the target
-≥ 4 — never the target's title), one utterance per turn, and say "show me more" once they run out.
+speak from the target's attributes only (recommender/training/conversations.py: genre, decade,
+director or actor, a plot keyword, a movie they loved — taken from a real MovieLens user who rated
+the target ≥ 4 — never the target's title), one utterance per turn, and say "show me more" once
+they run out.
 Success = the target is among the items of a reply within `turns` turns.
 
 The same people and targets talk to the configured ranker and, when asked, to the linear ranker
@@ -23,8 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.build import build_agent
 from bot.config import Config
+from bot.dialogue.agent import Agent
 from recommender.data.history import LIKED_RATING
+from recommender.serving.ranker import LinearRanker
+from recommender.serving.recommend import Recommender
 from recommender.training.conversations import ConversationPlan, plan_conversation, plot_keywords
 
 Log = Callable[[str], None]
@@ -80,11 +85,6 @@ def run_plans(agent, plans: list[ConversationPlan], turns: int, prefix: str) -> 
 
 def simulate(config: Config, n: int, turns: int, seed: int, compare: bool,
              log: Log = print) -> dict:
-    from bot.build import build_agent
-    from bot.dialogue.agent import Agent
-    from recommender.serving.ranker import LinearRanker
-    from recommender.serving.recommend import Recommender
-
     started = time.perf_counter()
     state_dir = Path(tempfile.mkdtemp(prefix="convrec-simulate-"))
     config = dataclasses.replace(config, paths=dataclasses.replace(config.paths, state=state_dir))

@@ -1,1 +1,3 @@
-"""The HTTP server: the ASGI app that mounts the channels, errors, admin, security, batching, workers."""
+"""The HTTP server: the ASGI app that mounts the channels, errors, admin, security, batching,
+workers.
+"""

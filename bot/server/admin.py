@@ -1,7 +1,8 @@
-"""The admin API: counters, a session's full state, the behavior log, retraining, forgetting a user.
+"""The admin API: counters, a session's full state, the behavior log, retraining, forgetting a
+user.
 
-Every route here sits under `/admin` or `/users`, where bot/server/security.py has already checked the
-bearer token before the route runs.
+Every route here sits under `/admin` or `/users`, where bot/server/security.py has already checked
+the bearer token before the route runs.
 
 Who is a "user" for `DELETE /users/{id}`: convrec knows people two ways. A MovieLens user id,
 sent as `user` with a message, tags the session (its feedback goes to the behavior log under that

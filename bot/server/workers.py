@@ -15,12 +15,15 @@ net.ipv4.tcp_migrate_req is 1, which moves them to another worker's socket.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import signal
 import socket
 import time
 from collections.abc import Callable
+
+import uvicorn
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -33,12 +36,9 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _worker(host: str, port: int, workers: int, log_level: str, access_log: bool) -> None:
-    import dataclasses
-
-    import uvicorn
-
-    from bot.config import load_config
-    from bot.server.app import create_app, load_serving_agent
+    # the parent only supervises: it never loads the app and the model stack
+    from bot.config import load_config  # heavy: loads torch (through the NLU's settings)
+    from bot.server.app import create_app, load_serving_agent  # heavy: torch, the NLU, the app
 
     config = load_config()  # CONVREC_CONFIG, set by the parent
     config = dataclasses.replace(config, server=dataclasses.replace(config.server,

@@ -1,7 +1,8 @@
 """The session store in Redis, for several server workers (or machines) sharing sessions.
 
-Same interface as `bot.stores.sqlite.SessionStore`, with `shared = True`: the agent reads the state from
-here every turn instead of caching it, because another worker may have answered the last turn.
+Same interface as `bot.stores.sqlite.SessionStore`, with `shared = True`: the agent reads the
+state from here every turn instead of caching it, because another worker may have answered the
+last turn.
 
 Keys (prefix `convrec:`):
     session:<id>    hash: state (JSON), user_id, created_at, updated_at, turns
@@ -29,6 +30,8 @@ import secrets
 import threading
 import time
 from contextlib import contextmanager
+
+import redis
 
 from bot.stores.sqlite import SessionBusy, StoreError
 
@@ -87,8 +90,6 @@ class RedisSessionStore:
 
     def __init__(self, url: str, lock_ttl_s: float = 30.0, lock_wait_s: float = 10.0,
                  client=None):
-        import redis
-
         self.url = url
         self.lock_ttl_ms = int(lock_ttl_s * 1000)
         self.lock_wait_s = lock_wait_s
@@ -170,8 +171,6 @@ class RedisSessionStore:
     def save_turn(self, session_id: str, user_id: str | None, state: dict,
                   events: list[tuple[str, dict]], feedback: list[dict]) -> None:
         """Write one turn atomically; refuse it (StoreError) if this thread's lock was lost."""
-        import redis
-
         now = time.time()
         turn = int(state.get("turn", 0))
         token = self._tokens().pop(session_id, None)  # the script lets go of the lock

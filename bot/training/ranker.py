@@ -16,12 +16,9 @@ from bot.training.dialogue_lists import dialogue_lists_builder
 from bot.training.text_cache import cached_encoder
 from recommender.data.history import BehaviorHistory
 from recommender.serving.mmoe_ranker import CARD_FILE, ranker_dir
-from recommender.training.ranker import (
-    fingerprint,
-    is_current,
-    train_conversational_ranker,
-    training_config,
-)
+from recommender.training.ranker import train_conversational_ranker
+from recommender.training.ranker_card import fingerprint, is_current
+from recommender.training.ranker_config import training_config
 
 Log = Callable[[str], None]
 

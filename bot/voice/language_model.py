@@ -28,6 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pocketsphinx import get_model_path
+from pocketsphinx.lm import ArpaBoLM
+
 from bot.voice.spoken import DECADES, to_spoken, year_words
 from nlu.training_data import load_nlu_yaml
 from recommender.domain.catalog import Catalog
@@ -204,9 +207,6 @@ def ensure_voice_model(nlu_path: Path, catalog: Catalog, catalog_dir: Path, fold
                        popular_titles: int, people: int,
                        log: Callable[[str], None] = lambda m: None) -> VoiceModel:
     """Load the built model, or build it (seconds) when absent or stale."""
-    from pocketsphinx import get_model_path
-    from pocketsphinx.lm import ArpaBoLM
-
     folder = Path(folder)
     settings = {"popular_titles": popular_titles, "people": people}
     digest = _inputs_digest(nlu_path, catalog_dir, settings)

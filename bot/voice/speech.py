@@ -12,6 +12,7 @@ import wave
 from pathlib import Path
 
 import numpy as np
+from pocketsphinx import Decoder
 
 SAMPLE_RATE = 16_000
 
@@ -22,7 +23,7 @@ class AudioError(ValueError):
 
 def wav_to_pcm16k(data: bytes, max_seconds: float = 30.0) -> bytes:
     """A PCM WAV file (8/16/32-bit, any rate, mono or stereo) → 16 kHz mono int16 bytes."""
-    from scipy.signal import resample_poly
+    from scipy.signal import resample_poly  # heavy: scipy.signal takes ~0.5 s to import
 
     try:
         with wave.open(io.BytesIO(data)) as w:
@@ -66,8 +67,6 @@ class Recognizer:
     """
 
     def __init__(self, lm: Path | None, dictionary: Path | None):
-        from pocketsphinx import Decoder
-
         options = {"samprate": SAMPLE_RATE, "loglevel": "FATAL"}
         if lm is not None:
             options.update(lm=str(lm), dict=str(dictionary))

@@ -91,8 +91,8 @@ class DialogueLog:
     def _fit_suggestions(self, conversations: list[dict], index: dict[str, int],
                          genres_of: GenresOf | None) -> None:
         """(genre, suggested movie) and (word, suggested movie) counts over the recommendation
-        targets (recommender/data/redial.py): each movie mentioned at a recommender turn, against the
-        genres the seeker asked for and the words said in the turns before it. One pass per
+        targets (recommender/data/redial.py): each movie mentioned at a recommender turn, against
+        the genres the seeker asked for and the words said in the turns before it. One pass per
         conversation, the context growing turn by turn."""
         genre_pairs: dict[tuple[str, int], int] = {}
         word_pairs: dict[tuple[str, int], int] = {}

@@ -1,11 +1,11 @@
 """`convrec analyze`: behavior patterns of a data set, as a Markdown report with PNG plots.
 
 - user segments: k-means (scikit-learn, k-means++ init, seeded) on SASRec history
-  representations (`recommender/models/sasrec.py`, trained here on every user's full history for a fixed
-  number of epochs); each segment is described by its size, activity, mean rating, the genres it
-  over-indexes on (lift = share of the segment's interactions / share of everyone's) and example
-  titles (items at least 5 of its interactions went to, by p_seg · log(p_seg / p_all): common in
-  the segment and more common there than overall);
+  representations (`recommender/models/sasrec.py`, trained here on every user's full history for
+  a fixed number of epochs); each segment is described by its size, activity, mean rating, the
+  genres it over-indexes on (lift = share of the segment's interactions / share of everyone's) and
+  example titles (items at least 5 of its interactions went to, by p_seg · log(p_seg / p_all):
+  common in the segment and more common there than overall);
 - plots: rating distribution, activity over time (when the data has timestamps), segment sizes
   with their top genres, item popularity long tail, and a 2-D PCA map of the representations.
 """
@@ -24,7 +24,8 @@ import numpy as np
 
 from recommender.data.datasets import Interactions, load_dataset
 from recommender.data.splits import user_bounds
-from recommender.models.sasrec import SASRecConfig, save_checkpoint, train_sasrec
+from recommender.models.sasrec import SASRecConfig, save_checkpoint
+from recommender.training.sasrec_loop import train_sasrec
 
 ANALYSIS_SASREC = {  # fixed epochs (about what validation chose in `evaluate ranking`)
     "movielens-small": SASRecConfig(batch_size=64, learning_rate=3e-3, dropout=0.3,
@@ -44,9 +45,9 @@ def user_sequences(data: Interactions) -> list[np.ndarray]:
 def segment_users(representations: np.ndarray, n_segments: int, seed: int = 7
                   ) -> tuple[np.ndarray, float]:
     """(segment of each user [U], silhouette score on up to 5,000 users)."""
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.cluster import KMeans  # heavy: scikit-learn, only when segmenting
+    from sklearn.metrics import silhouette_score  # heavy: scikit-learn
+    from sklearn.preprocessing import StandardScaler  # heavy: scikit-learn
 
     features = StandardScaler().fit_transform(representations)  # [U, d]
     labels = KMeans(n_segments, n_init=10, random_state=seed).fit_predict(features)  # [U]
@@ -92,11 +93,11 @@ def describe_segments(data: Interactions, segments: np.ndarray, n_segments: int)
 
 def _plots(data: Interactions, segments: list[dict], representations: np.ndarray,
            labels: np.ndarray, out_dir: Path) -> list[tuple[str, str]]:
-    import matplotlib
+    import matplotlib  # heavy: matplotlib, only for the report's plots
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from sklearn.decomposition import PCA
+    import matplotlib.pyplot as plt  # heavy: matplotlib
+    from sklearn.decomposition import PCA  # heavy: scikit-learn, only for the map's axes
 
     written = []
 

@@ -23,7 +23,8 @@ from recommender.data.splits import Stage
 from recommender.evaluation.full_ranking import Scorer, batch_size_for, evaluate_scorer
 from recommender.evaluation.metrics import ndcg_at_k
 from recommender.models.baselines import EASE, ItemKNN, Popularity, top_k_per_row
-from recommender.models.sasrec import SASRec, SASRecConfig, best_epoch, train_sasrec
+from recommender.models.sasrec import SASRec, SASRecConfig
+from recommender.training.sasrec_loop import best_epoch, train_sasrec
 
 CONTENT_PROFILE_ITEMS = 20
 

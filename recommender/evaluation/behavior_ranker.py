@@ -32,9 +32,9 @@ import numpy as np
 import torch
 
 from recommender.evaluation.base_models import BaseModels
-from recommender.evaluation.full_ranking import remove_seen
-from recommender.models.mmoe import TaskData
+from recommender.evaluation.full_ranking import ranks_of_targets, remove_seen
 from recommender.models.tasks import TASKS
+from recommender.training.mmoe_loop import TaskData
 
 
 @dataclass
@@ -61,7 +61,7 @@ def top_lists(scores: np.ndarray, n: int) -> np.ndarray:
 
 def text_pca(item_vectors: np.ndarray, dims: int, seed: int = 7) -> np.ndarray:
     """[I, dims] principal components of the item text vectors (content only)."""
-    from sklearn.decomposition import PCA
+    from sklearn.decomposition import PCA  # heavy: scikit-learn, only with item text vectors
 
     dims = min(dims, item_vectors.shape[1], item_vectors.shape[0])
     return PCA(dims, random_state=seed).fit_transform(item_vectors).astype(np.float32)
@@ -135,8 +135,6 @@ def candidate_lists(base: BaseModels, users: np.ndarray, per_model: int,
     """Candidates and features for `users` ([b]), from the base models of one stage. With
     `targets` ([b] held-out items), each base model's full-ranking rank of them is kept in
     `model_ranks` (the same score matrices, so the test stage scores every model once)."""
-    from recommender.evaluation.full_ranking import ranks_of_targets
-
     seen = base.train[users]
     n_items = base.stage.data.n_items
     per_user: list[set] = [set() for _ in users]

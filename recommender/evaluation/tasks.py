@@ -23,17 +23,15 @@ from pathlib import Path
 import numpy as np
 
 from recommender.evaluation import metrics
-from recommender.models.mmoe import load_checkpoint, predict
+from recommender.models.mmoe import load_checkpoint
 from recommender.models.tasks import TASKS
 from recommender.serving.mmoe_ranker import CARD_FILE, MODEL_FILE, ranker_dir
 from recommender.serving.ranker import DEFAULT_WEIGHTS, FEATURES
 from recommender.training.examples import SOURCES, SPLITS
-from recommender.training.ranker import (
-    EXAMPLES_FILE,
-    RankerTrainingConfig,
-    fit_mmoe,
-    task_data,
-)
+from recommender.training.mmoe_loop import predict
+from recommender.training.ranker import EXAMPLES_FILE
+from recommender.training.ranker_config import RankerTrainingConfig
+from recommender.training.ranker_mmoe import fit_mmoe, task_data
 
 
 def group_auc(labels: np.ndarray, scores: np.ndarray, groups: np.ndarray) -> float:
@@ -65,7 +63,7 @@ def evaluate_tasks(models_dir: Path, recommender_config, out_dir: Path,
     folder = ranker_dir(models_dir)
     for name in (MODEL_FILE, EXAMPLES_FILE, CARD_FILE):
         if not (folder / name).exists():
-            raise FileNotFoundError(f"{folder / name} is missing: set recommender.serving.ranker: mmoe "
+            raise FileNotFoundError(f"{folder / name} is missing: set recommender.ranker: mmoe "
                                     "and run `convrec train`")
     card = json.loads((folder / CARD_FILE).read_text())
     settings = RankerTrainingConfig(**card["settings"])
@@ -115,10 +113,10 @@ def evaluate_tasks(models_dir: Path, recommender_config, out_dir: Path,
 
 
 def plot_tasks(result: dict, path: Path) -> None:
-    import matplotlib
+    import matplotlib  # heavy: matplotlib, only for the report's plot
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # heavy: matplotlib
 
     tasks = list(result["tasks"])
     models = ("multi_task", "single_task", "linear_first_pass")

@@ -1,1 +1,2 @@
-"""The learned models: torch modules (MMoE, SASRec), numpy baselines, and their configs."""
+"""The learned models: torch modules (MMoE, SASRec), numpy baselines, their configs and
+checkpoints; their training lives in recommender/training/."""

@@ -7,30 +7,25 @@ connections, dropout) over the item embeddings plus learned positional embedding
 `max_len` (50) items. The hidden state at the last position is the user's history representation
 ([d]); next-item scores are its dot products with the (shared) item embeddings.
 
-Unlike the paper's sampled binary cross-entropy, training uses FULL softmax cross-entropy over the
-whole item vocabulary at every position (as in Klenitskiy & Vasilev, RecSys 2023, which found it
-much stronger). Each user contributes the last `max_len` + 1 items of their history per epoch
-(the paper's choice; `windows_per_user` > 1 adds older, non-overlapping windows).
-
 Vocabulary: items with at least `min_item_count` training interactions (1 = every item seen in
 training). Token 0 pads, tokens 1..V are the kept items, V + 1 stands for any other item in an
 input sequence (never a target). Items outside the vocabulary score −inf: the model cannot
 recommend them (used on Book-Crossing's 340k ISBNs, where a softmax over all of them is too slow on
 a 2-core CPU; the evaluation reports how many targets that rules out).
+
+Training (full softmax cross-entropy over the vocabulary, windows of each user's sequence, early
+stopping): `recommender/training/sasrec_loop.py`. `SASRecConfig` holds the training settings too,
+so that a checkpoint records everything the model was made with.
 """
 
 from __future__ import annotations
 
-import copy
-import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,7 @@ class CausalSelfAttentionBlock(nn.Module):
         super().__init__()
         self.n_heads, self.dropout = n_heads, dropout
         self.attention_norm = nn.LayerNorm(hidden)
-        self.qkv = nn.Linear(hidden, 3 * hidden)
+        self.qkv = nn.Linear(hidden, 3 * hidden)  # d → 3d: queries, keys, values
         self.attention_out = nn.Linear(hidden, hidden)
         self.feed_forward_norm = nn.LayerNorm(hidden)
         self.feed_forward = nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(),
@@ -78,18 +73,22 @@ class CausalSelfAttentionBlock(nn.Module):
 
 
 class SASRec(nn.Module):
+    """Causal self-attention over item tokens; `encode` gives [B, L, d] hidden states, `score`
+    next-item scores over the whole catalog, `represent` the last position's state."""
+
     def __init__(self, config: SASRecConfig, vocabulary: np.ndarray, n_items: int):
         """`vocabulary`: [V] item indices the model can predict; `n_items`: the full catalog."""
         super().__init__()
         self.config, self.n_items = config, n_items
         self.register_buffer("vocabulary", torch.as_tensor(vocabulary, dtype=torch.int64))  # [V]
         token_of = torch.full((n_items,), len(vocabulary) + 1, dtype=torch.int64)  # [I] → other
-        token_of[self.vocabulary] = torch.arange(1, len(vocabulary) + 1)
+        token_of[self.vocabulary] = torch.arange(1, len(vocabulary) + 1)  # [V] tokens 1..V
         self.register_buffer("token_of", token_of)  # [I] item index → token
         with torch.random.fork_rng():  # seeded init without touching the caller's generator
             torch.manual_seed(config.seed)
-            self.item_embedding = nn.Embedding(len(vocabulary) + 2, config.hidden, padding_idx=0)
-            self.position_embedding = nn.Embedding(config.max_len, config.hidden)
+            self.item_embedding = nn.Embedding(len(vocabulary) + 2, config.hidden,
+                                               padding_idx=0)  # [V + 2, d]
+            self.position_embedding = nn.Embedding(config.max_len, config.hidden)  # [L, d]
             self.embedding_dropout = nn.Dropout(config.dropout)
             self.blocks = nn.ModuleList(
                 CausalSelfAttentionBlock(config.hidden, config.n_heads, config.dropout)
@@ -100,7 +99,7 @@ class SASRec(nn.Module):
 
     def encode(self, tokens: torch.Tensor) -> torch.Tensor:
         """tokens [B, L] (left-padded with 0) → hidden states [B, L, d]."""
-        batch, length = tokens.shape
+        batch, length = tokens.shape  # [B, L]
         positions = torch.arange(length)  # [L]
         x = self.item_embedding(tokens) * self.config.hidden ** 0.5  # [B, L, d]
         x = self.embedding_dropout(x + self.position_embedding(positions))  # [B, L, d]
@@ -142,104 +141,10 @@ class SASRec(nn.Module):
         return scores.numpy()
 
 
-def training_windows(sequences: list[np.ndarray], max_len: int,
-                     windows_per_user: int = 1) -> list[np.ndarray]:
-    """Up to `windows_per_user` non-overlapping windows of max_len + 1 items, cut from the end of
-    each sequence (input = window[:-1], targets = window[1:]); with enough windows every item
-    after a sequence's first is predicted exactly once."""
-    windows = []
-    for items in sequences:
-        end, taken = len(items), 0
-        while end >= 2 and taken < windows_per_user:
-            taken += 1
-            start = max(0, end - max_len - 1)
-            windows.append(items[start:end])
-            end = start + 1  # the next window ends where this one's inputs begin
-            if start == 0:
-                break
-    return windows
-
-
-def window_batch(model: SASRec, windows: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
-    """(inputs [B, L], targets [B, L]) as tokens; target 0 = no loss (padding or out of vocab)."""
-    inputs = model.tokens([w[:-1] for w in windows])  # [B, L]
-    targets = model.tokens([w[1:] for w in windows])  # [B, L]
-    targets[targets > len(model.vocabulary)] = 0  # an item outside the vocabulary is no target
-    return inputs, targets
-
-
-def window_loss(model: SASRec, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Full softmax cross-entropy over the vocabulary at every position with a target."""
-    hidden = model.encode(inputs)  # [B, L, d]
-    where = targets > 0  # [B, L]
-    logits = model.vocabulary_logits(hidden[where])  # [N, V]
-    return nn.functional.cross_entropy(logits, targets[where] - 1)  # []
-
-
-def train_sasrec(sequences: list[np.ndarray], n_items: int, config: SASRecConfig = SASRecConfig(),
-                 validate: Callable[[SASRec], float] | None = None, epochs: int | None = None,
-                 checkpoint: Path | None = None, log: Callable[[str], None] = print,
-                 progress: bool = True) -> tuple[SASRec, list[dict]]:
-    """Train on each user's training sequence; return (model with the best epoch's weights,
-    one record per epoch). `validate(model)` (higher is better, e.g. NDCG@10 on held-out items)
-    drives early stopping; without it, exactly `epochs` (default config.epochs) are run, which is
-    how the test stage reuses the epoch count chosen on validation."""
-    counts = np.bincount(np.concatenate([s for s in sequences if len(s)] or [np.zeros(0, int)]),
-                         minlength=n_items)  # [I]
-    vocabulary = np.flatnonzero(counts >= max(config.min_item_count, 1))  # [V]
-    model = SASRec(config, vocabulary, n_items)
-    torch.manual_seed(config.seed)
-    generator = np.random.default_rng(config.seed)
-    windows = training_windows(sequences, config.max_len, config.windows_per_user)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate,
-                                 weight_decay=config.weight_decay)
-    history, best, best_state, stale = [], None, None, 0
-    for epoch in range(1, (epochs or config.epochs) + 1):
-        started, total, n_batches = time.perf_counter(), 0.0, 0
-        model.train()
-        order = generator.permutation(len(windows))
-        steps = range(0, len(order), config.batch_size)
-        bar = tqdm(steps, desc=f"sasrec epoch {epoch}", leave=False, disable=not progress)
-        for start in bar:
-            inputs, targets = window_batch(model, [windows[i] for i in
-                                                   order[start:start + config.batch_size]])
-            if not (targets > 0).any():
-                continue
-            loss = window_loss(model, inputs, targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total, n_batches = total + float(loss.detach()), n_batches + 1
-            bar.set_postfix(loss=f"{total / n_batches:.3f}", refresh=False)
-        record = {"epoch": epoch, "train_loss": round(total / max(n_batches, 1), 4)}
-        if validate is not None:
-            record["valid_ndcg@10"] = round(float(validate(model)), 4)
-        record["seconds"] = round(time.perf_counter() - started, 1)
-        history.append(record)
-        log("sasrec " + " ".join(f"{k}={v}" for k, v in record.items()))
-        if validate is None:
-            continue
-        if best is None or record["valid_ndcg@10"] > best:
-            best, best_state, stale = record["valid_ndcg@10"], copy.deepcopy(model.state_dict()), 0
-        else:
-            stale += 1
-            if stale >= config.patience:
-                log(f"sasrec early stop after epoch {epoch} (best NDCG@10 {best})")
-                break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
-    if checkpoint is not None:
-        save_checkpoint(checkpoint, model, history)
-    return model, history
-
-
-def best_epoch(history: list[dict]) -> int:
-    """The epoch with the best validation NDCG@10 (the first one on ties)."""
-    return max(history, key=lambda r: (r.get("valid_ndcg@10", 0.0), -r["epoch"]))["epoch"]
-
+# ---------------------------------------------------------------- checkpoints
 
 def save_checkpoint(path: Path, model: SASRec, history: list[dict]) -> None:
+    """Config, catalog size, vocabulary, weights and the training history in one file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"config": asdict(model.config), "n_items": model.n_items,
@@ -248,6 +153,7 @@ def save_checkpoint(path: Path, model: SASRec, history: list[dict]) -> None:
 
 
 def load_checkpoint(path: Path) -> tuple[SASRec, list[dict]]:
+    """(model in eval mode, training history) from `save_checkpoint`."""
     saved = torch.load(Path(path), map_location="cpu", weights_only=True)
     model = SASRec(SASRecConfig(**saved["config"]), saved["vocabulary"].numpy(), saved["n_items"])
     model.load_state_dict(saved["state"])

@@ -23,9 +23,9 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float 
 
 
 class HistoryEncoder:
-    """SASRec (`recommender/models/sasrec.py`) history representation and next-item scores, as a numpy
-    forward pass over one sequence of catalog rows (torch dispatch costs more than the math for
-    one 50-item sequence, and oversubscribed threads cost far more).
+    """SASRec (`recommender/models/sasrec.py`) history representation and next-item scores, as a
+    numpy forward pass over one sequence of catalog rows (torch dispatch costs more than the math
+    for one 50-item sequence, and oversubscribed threads cost far more).
 
     Padding never influences a real position (real items attend to earlier real items only), so
     only the real suffix is computed, at the positions it has in the left-padded window.

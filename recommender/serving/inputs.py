@@ -38,8 +38,8 @@ EXTRA_CROSS = ("sasrec", "year", "dialogue_popularity", "dialogue_evidence", "di
                "suggested_before")
 CROSS = FEATURES + EXTRA_CROSS
 
-# which reason a column's contribution counts toward (`recommender.serving.explain` knows these names);
-# "item" is the item's own appeal (text direction, id embedding): never quoted as a reason
+# which reason a column's contribution counts toward (`recommender.serving.explain` knows these
+# names); "item" is the item's own appeal (text direction, id embedding): never quoted as a reason
 GROUP_OF = {
     "interest": "interest", "history": "history", "popularity": "popularity",
     "quality": "quality", "genre_match": "genre_match", "person_match": "person_match",
@@ -165,7 +165,7 @@ class InputBuilder:
     and what is known about the person (interest vector; SASRec state of history + session).
 
     history_encoder: anything with `represent(rows) -> state | None`, `scores(state, rows) -> [n]`
-    and `dims` (recommender.serving.mmoe_ranker.HistoryEncoder), or None for no history model.
+    and `dims` (recommender.serving.history_encoder.HistoryEncoder), or None for no history model.
     """
 
     def __init__(self, layout: InputLayout, projection: TextProjection,

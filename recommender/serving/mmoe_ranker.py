@@ -1,11 +1,12 @@
 """The conversational multi-task ranker: the `Ranker` protocol backed by a trained MMoE.
 
 Model: MMoE (Ma et al., "Modeling Task Relationships in Multi-task Learning with Multi-gate
-Mixture-of-Experts", KDD 2018; `recommender/models/mmoe.py`) over `recommender/serving/inputs.py` rows,
-with a SASRec history representation (Kang & McAuley, ICDM 2018; `recommender/models/sasrec.py`) of the
-person's history plus what they liked in the session. Score = Σ_t w_t z_t / Σ_t w_t over the task
-heads (accept, like, interact), w from config.yml `recommender.task_weights`, z_t the head's logit
-standardised over the request's candidates (`mix_heads`).
+Mixture-of-Experts", KDD 2018; `recommender/models/mmoe.py`) over `recommender/serving/inputs.py`
+rows, with a SASRec history representation (Kang & McAuley, ICDM 2018;
+`recommender/models/sasrec.py`) of the person's history plus what they liked in the session.
+Score = Σ_t w_t z_t / Σ_t w_t over the task heads (accept, like, interact), w from config.yml
+`recommender.task_weights`, z_t the head's logit standardised over the request's candidates
+(`mix_heads`).
 
 Serving runs a numpy copy of the trained weights (no autograd, no torch dispatch, one BLAS
 thread: a few hundred candidates per turn cost about a millisecond). `contributions` are
@@ -18,6 +19,7 @@ item's score: take the group away and the score falls by that much, exactly.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,7 +63,7 @@ class NumpyMMoE:
 
     @staticmethod
     def from_torch(model) -> NumpyMMoE:
-        from torch import nn
+        from torch import nn  # heavy: torch, only when a trained model is loaded
 
         def linears(module) -> list[tuple[np.ndarray, np.ndarray]]:
             return [(m.weight.detach().numpy().astype(np.float32),
@@ -257,6 +259,7 @@ def ranker_dir(models_dir: Path) -> Path:
 def load_mmoe_ranker(folder: Path, item_vectors: np.ndarray, task_weights: dict[str, float],
                      item_years: np.ndarray | None = None) -> MMoERanker:
     """item_years: [n_items] release years (catalog.years; ≤ 0 unknown)."""
+    # heavy: torch, only to read the checkpoint (serving itself runs numpy)
     from recommender.models.mmoe import load_checkpoint
 
     folder = Path(folder)
@@ -266,7 +269,7 @@ def load_mmoe_ranker(folder: Path, item_vectors: np.ndarray, task_weights: dict[
     layout = InputLayout(int(extra["text_dims"]), int(extra["history_dims"]))
     history_encoder, history_projection = None, None
     if layout.history_dims > 0 and (folder / SASREC_FILE).exists():
-        from recommender.models.sasrec import load_checkpoint as load_sasrec
+        from recommender.models.sasrec import load_checkpoint as load_sasrec  # heavy: torch
 
         sasrec, _ = load_sasrec(folder / SASREC_FILE)
         history_encoder = HistoryEncoder(sasrec)
@@ -283,8 +286,6 @@ def load_ranker(name: str, models_dir: Path, item_vectors: np.ndarray,
                 item_years: np.ndarray | None = None) -> Ranker:
     """The ranker config.yml asks for; `mmoe` falls back to `linear`, saying so (through `log`
     and the `convrec.ranker` logger), when its model is missing or does not fit this catalog."""
-    import logging
-
     def warn(message: str) -> None:
         logging.getLogger("convrec.ranker").warning(message)
         log(message)
@@ -292,7 +293,7 @@ def load_ranker(name: str, models_dir: Path, item_vectors: np.ndarray,
     if name == "mmoe":
         folder = ranker_dir(models_dir)
         if not (folder / MODEL_FILE).exists():
-            warn(f"ranker: recommender.serving.ranker is 'mmoe' but there is no trained model at "
+            warn(f"ranker: recommender.ranker is 'mmoe' but there is no trained model at "
                 f"{folder / MODEL_FILE}; using the linear ranker (run `convrec train`).")
         else:
             card = folder / CARD_FILE

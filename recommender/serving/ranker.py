@@ -1,5 +1,5 @@
 """Rankers score candidate items from their features. v1 is linear; the multi-task ranker implements
-the same `Ranker` protocol and is chosen by `recommender.serving.ranker` in config.yml."""
+the same `Ranker` protocol and is chosen by `recommender.ranker` in config.yml."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ class RecommenderConfig:
     min_ratings_for_quality: int = 10
     # multi-task ranker (recommender/serving/mmoe_ranker.py): mix of the task heads' probabilities
     task_weights: dict = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
-    # `convrec train` settings of the multi-task ranker (recommender/training/ranker.py)
+    # `convrec train` settings of the multi-task ranker (recommender/training/ranker_config.py)
     training: dict = field(default_factory=dict)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from threadpoolctl import ThreadpoolController
+
 CONTROLLER = None
 
 
@@ -10,7 +12,5 @@ def one_blas_thread():
     (a [300, 110] @ [110, 268] product: 0.2 ms against 8 ms under load)."""
     global CONTROLLER
     if CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
-
         CONTROLLER = ThreadpoolController()
     return CONTROLLER.limit(limits=1, user_api="blas")

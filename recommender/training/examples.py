@@ -11,10 +11,10 @@ SASRec weight was fitted on a label). From that future:
   before position j, as session likes); the candidates are the first pass's best, as the chat
   gets them; `interact` = 1 for future item j, 0 for the others; `like` = rating ≥ 4, known for
   the future items among the candidates.
-- simulated conversations → `accept` (`recommender/training/conversations.py`): the hidden target is a
-  liked future item; after each utterance the first pass runs on the session state; `accept` = 1
-  for the target, 0 for the items the first pass would show (its top 3, which are then excluded
-  as shown) and for sampled candidates.
+- simulated conversations → `accept` (`recommender/training/conversations.py`): the hidden
+  target is a liked future item; after each utterance the first pass runs on the session state;
+  `accept` = 1 for the target, 0 for the items the first pass would show (its top 3, which are
+  then excluded as shown) and for sampled candidates.
 
 Lists are kept only where the positive is among the first pass's candidates: the ranker only
 ever re-scores those, and forcing a missed target in would teach it that a low first-pass

@@ -1,7 +1,8 @@
 """convrec's Rasa custom actions: the real rasa-sdk action server, spoken to as Rasa speaks to it.
 
-The server runs `python -m rasa_sdk --actions bot.channels.rasa_actions` on 127.0.0.1 (a free port) with its
-session store in a temp folder; each test POSTs the JSON Rasa 3.6 sends for one action.
+The server runs `python -m rasa_sdk --actions bot.server.rasa_action_server` (which imports the
+actions of bot/channels/rasa_actions.py) on 127.0.0.1 (a free port) with its session store in a
+temp folder; each test POSTs the JSON Rasa 3.6 sends for one action.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ admin, the API docs, errors. One in-process server around the shared agent (conf
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,11 @@ from xml.sax.saxutils import escape
 
 import httpx
 import pytest
+import socketio
+from fastapi.testclient import TestClient
 
+from bot.server.app import create_app
+from bot.stores.sqlite import SessionStore
 from tests.support import ADMIN_TOKEN
 from tests.support.alexa_certs import CERT_URL, alexa_request
 
@@ -258,8 +263,6 @@ def test_concurrent_sessions_and_one_busy_session(http, live_server):
 
 
 def test_socketio_speaks_rasa_webchat(live_server):
-    import socketio
-
     received: list = []
     confirmed = threading.Event()
     done = threading.Event()
@@ -389,13 +392,6 @@ def test_alexa_refuses_unsigned_tampered_and_spoken_errors(http, alexa_chain):
 
 
 def test_an_internal_failure_is_a_logged_500_not_silence(agent_config, tmp_path):
-    import dataclasses
-
-    from fastapi.testclient import TestClient
-
-    from bot.server.app import create_app
-    from bot.stores.sqlite import SessionStore
-
     class BrokenAgent:  # the real store, a turn that fails inside
         store = SessionStore(tmp_path / "sessions.sqlite")
         catalog = []

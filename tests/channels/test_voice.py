@@ -5,7 +5,10 @@ bench/voice_wer.py, not here."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
+import subprocess
+import sys
 import wave
 from xml.etree import ElementTree
 
@@ -13,9 +16,12 @@ import httpx
 import numpy as np
 import pytest
 
+from bot.channels.voice import speech_for, ssml_for
+from bot.dialogue.replies import Reply
 from bot.voice.language_model import ipa_to_cmu, spoken_title
-from bot.voice.speech import wav_to_pcm16k
+from bot.voice.speech import is_silent, synthesize, wav_to_pcm16k
 from bot.voice.spoken import number_words, to_spoken, to_written, word_error_rate, year_words
+from tests.support import ROOT
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
                                   reason="espeak-ng is not installed (apt-get install espeak-ng)")
@@ -82,8 +88,6 @@ def test_wav_files_become_16k_mono():
 
 @needs_espeak
 def test_spoken_request_over_http_gets_nineties_comedies(live_server):
-    from bot.voice.speech import synthesize
-
     wav = synthesize("recommend me a funny movie from the nineties", voice="en-us+f2")
     r = httpx.post(f"{live_server.base}/api/voice", params={"session": "voice-1", "speak": "1"},
                    content=wav, headers={"content-type": "audio/wav"}, timeout=120)
@@ -98,8 +102,6 @@ def test_spoken_request_over_http_gets_nineties_comedies(live_server):
 
 @needs_espeak
 def test_spoken_follow_up_resolves_against_the_shown_list(live_server):
-    from bot.voice.speech import synthesize
-
     def say(text):
         r = httpx.post(f"{live_server.base}/api/voice", params={"session": "voice-2"},
                        content=synthesize(text, voice="en-us+f2"), timeout=120)
@@ -149,9 +151,6 @@ def test_generic_voice_webhook_speaks_ssml_and_shows_items(live_server):
 
 
 def test_ssml_escapes_titles_and_says_at_most_three_items():
-    from bot.channels.voice import speech_for, ssml_for
-    from bot.dialogue.replies import Reply
-
     items = [{"id": str(n), "title": f"Tom & Jerry <{n}> \"Live\"", "year": 1990 + n,
               "genres": ["Comedy"], "reason": "funny", "score": 1.0} for n in range(5)]
     reply = Reply("s", "Here are some picks (comedy):", items)
@@ -170,20 +169,13 @@ def test_convrec_voice_wav_in_wav_out(tmp_path):
     """The whole offline loop as a person would run it: espeak-ng says the request into a WAV,
     `convrec voice --in ... --out ...` (a real process) transcribes it, answers, and writes
     the spoken reply."""
-    import json
-    import subprocess
-    import sys
-
-    from bot.voice.speech import is_silent
-    from tests.support import ROOT
-
     request = tmp_path / "request.wav"
     subprocess.run(["espeak-ng", "-v", "en-us+f2", "-s", "160", "-w", str(request),
                     "recommend me a funny movie from the nineties"], check=True, timeout=60)
     reply_wav = tmp_path / "reply.wav"
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli.main", "voice", "--in", str(request), "--out", str(reply_wav),
-         "--json", "--session", "voice-cli"],
+        [sys.executable, "-m", "bot.cli.main", "voice", "--in", str(request),
+         "--out", str(reply_wav), "--json", "--session", "voice-cli"],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     turn = json.loads(done.stdout.strip().splitlines()[-1])

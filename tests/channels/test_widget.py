@@ -13,7 +13,9 @@ import os
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
+from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -29,8 +31,6 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
@@ -244,8 +244,6 @@ def test_widget_by_keyboard_alone_with_aria_labels(browser, live_server):
 def test_api_docs_page_lists_every_endpoint(browser, live_server):
     """/docs in the browser: one section per operation of /openapi.json, request bodies
     spelled out, no script errors, nothing from another host (its CSP would block it anyway)."""
-    import httpx
-
     spec = httpx.get(live_server.base + "/openapi.json", timeout=30).json()
     operations = sum(len(methods) for methods in spec["paths"].values())
     context = browser.new_context(viewport={"width": 1100, "height": 900})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bot.build import build_agent
 from bot.errors import InputError
@@ -136,8 +137,6 @@ def test_feedback_is_logged_for_retraining(agent, session_id):
 
 
 def test_bad_input_gets_clear_errors(agent, session_id):
-    import pytest
-
     for text, fragment in [("", "empty"), ("   ", "empty"), ("x" * 100_000, "too long"),
                            ("hi\x00there", "control"), ('/reject{"item": }', "JSON"),
                            ('/reject{"item": "no-such-id"}', "unknown item"),

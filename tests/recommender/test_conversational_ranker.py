@@ -10,13 +10,20 @@ from collections import Counter
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from bot.build import build_agent
+from bot.config import ConfigError, load_config
+from bot.training.conversation_rules import session_updater
+from recommender.data.history import BehaviorHistory
+from recommender.data.item_vectors import load_or_build
 from recommender.domain.catalog import Catalog, Item
 from recommender.models.mmoe import MMoE, MMoEConfig
+from recommender.models.sasrec import SASRec, SASRecConfig
+from recommender.serving.history_encoder import HistoryEncoder
 from recommender.serving.inputs import InputBuilder, InputLayout, fit_text_projection
 from recommender.serving.mmoe_ranker import MMoERanker, NumpyMMoE
-from recommender.serving.ranker import CandidateFeatures, RankingContext
+from recommender.serving.ranker import CandidateFeatures, LinearRanker, RankingContext
 from recommender.training.conversations import (
     SessionState,
     apply_turn,
@@ -25,6 +32,8 @@ from recommender.training.conversations import (
     plot_keywords,
     title_words,
 )
+from recommender.training.ranker import train_conversational_ranker
+from recommender.training.ranker_config import RankerTrainingConfig
 
 
 def tiny_catalog() -> Catalog:
@@ -119,9 +128,6 @@ def test_numpy_mmoe_matches_torch():
 
 
 def test_numpy_sasrec_matches_torch():
-    from recommender.models.sasrec import SASRec, SASRecConfig
-    from recommender.serving.history_encoder import HistoryEncoder
-
     sasrec = SASRec(SASRecConfig(max_len=8, hidden=16, n_heads=2), np.arange(0, 30, 2), 40)
     encoder = HistoryEncoder(sasrec)
     for n in (1, 5, 8, 12):  # shorter than, equal to and longer than the window
@@ -227,11 +233,6 @@ def fake_encode(texts: list[str]) -> np.ndarray:
 
 
 def tiny_training(agent_config, folder):
-    from bot.training.ranker import session_updater
-    from recommender.data.history import BehaviorHistory
-    from recommender.data.item_vectors import load_or_build
-    from recommender.training.ranker import RankerTrainingConfig, train_conversational_ranker
-
     catalog = Catalog.load(agent_config.catalog_dir)
     vectors = load_or_build(catalog, agent_config.catalog_dir, None)
     history = BehaviorHistory.load(agent_config.catalog_dir, catalog)
@@ -272,7 +273,6 @@ def artifacts_with_models(agent_config, tmp_path, with_ranker: bool):
 
 
 def test_the_chat_uses_the_mmoe_ranker_when_configured(agent_config, tmp_path):
-
     config = artifacts_with_models(agent_config, tmp_path, with_ranker=True)
     agent = build_agent(config)
     assert isinstance(agent.recommender.ranker, MMoERanker)
@@ -284,8 +284,6 @@ def test_the_chat_uses_the_mmoe_ranker_when_configured(agent_config, tmp_path):
 
 
 def test_missing_model_falls_back_to_linear_and_says_so(agent_config, tmp_path, caplog):
-    from recommender.serving.ranker import LinearRanker
-
     config = artifacts_with_models(agent_config, tmp_path, with_ranker=False)
     messages = []
     agent = build_agent(config, log=messages.append)
@@ -296,7 +294,7 @@ def test_missing_model_falls_back_to_linear_and_says_so(agent_config, tmp_path, 
 
 
 @pytest.mark.parametrize("recommender, fragment", [
-    ({"ranker": "deep"}, "recommender.serving.ranker"),
+    ({"ranker": "deep"}, "recommender.ranker"),
     ({"task_weights": {"click": 1.0}}, "recommender.task_weights.click"),
     ({"task_weights": {"accept": -1}}, "recommender.task_weights.accept"),
     ({"task_weights": {"accept": 0}}, "at least one"),
@@ -304,10 +302,6 @@ def test_missing_model_falls_back_to_linear_and_says_so(agent_config, tmp_path, 
     ({"training": {"epochs": "many"}}, "recommender.training.epochs"),
 ])
 def test_ranker_settings_are_validated(tmp_path, recommender, fragment):
-    import yaml
-
-    from bot.config import ConfigError, load_config
-
     path = tmp_path / "config.yml"
     path.write_text(yaml.safe_dump({"recommender": recommender}))
     with pytest.raises(ConfigError, match=re.escape(fragment)):

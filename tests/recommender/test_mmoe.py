@@ -6,18 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from recommender.models.mmoe import (
-    MMoE,
-    MMoEConfig,
+from recommender.models.mmoe import MMoE, MMoEConfig, load_checkpoint, save_checkpoint
+from recommender.training.mmoe_loop import (
     TaskData,
     TrainConfig,
     binary_task_loss,
     evaluate_loss,
     listwise_task_loss,
-    load_checkpoint,
     mix_scores,
     predict,
-    save_checkpoint,
     train_mmoe,
 )
 

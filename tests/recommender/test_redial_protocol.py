@@ -7,12 +7,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from recommender.data.dialogue_log import DialogueLog, FoldedDialogueLogs, fold_of
 from recommender.data.redial import (
     RECOMMENDER,
     SEEKER,
     dialogue_turns,
     mention_counts,
     parse_movie_name,
+    read_dialogues,
+    read_movies,
     recall_at,
     recommendation_targets,
     seeker_labels,
@@ -87,8 +90,6 @@ def test_recall_and_names_and_counts():
 
 
 def test_dialogue_log_features_by_hand():
-    from recommender.data.dialogue_log import DialogueLog
-
     index = {i: int(i) - 1 for i in "1234"}
     other = {"conversationId": "c2", "initiatorWorkerId": 1,
              "messages": [message(1, "any scary horror please, I liked @1"), message(2, "@4!")]}
@@ -108,8 +109,6 @@ def test_dialogue_log_features_by_hand():
 
 
 def test_folded_logs_never_hold_the_conversation_they_score():
-    from recommender.data.dialogue_log import FoldedDialogueLogs, fold_of
-
     conversations = [dict(DIALOGUE, conversationId=f"c{i}") for i in range(12)]
     logs = FoldedDialogueLogs(conversations, {i: int(i) - 1 for i in "1234"}, 4)
     for conversation in conversations:
@@ -123,8 +122,6 @@ def test_folded_logs_never_hold_the_conversation_they_score():
 @pytest.mark.skipif(not (SHARED / "redial-dev" / "valid_data.jsonl").exists(),
                     reason="../shared/datasets/redial-dev is not here")
 def test_real_redial_valid_split_targets():
-    from recommender.data.redial import read_dialogues, read_movies
-
     movies = read_movies(SHARED / "redial-dev" / "movies_with_mentions.csv")
     assert len(movies) == 6924
     names = {m.redial_id: m.name for m in movies}

@@ -4,10 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from recommender.models.sasrec import (
-    SASRec,
-    SASRecConfig,
-    load_checkpoint,
+from recommender.models.sasrec import SASRec, SASRecConfig, load_checkpoint
+from recommender.training.sasrec_loop import (
     train_sasrec,
     training_windows,
     window_batch,

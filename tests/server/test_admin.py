@@ -13,6 +13,7 @@ import time
 import httpx
 import pytest
 
+from bot.server.app import create_app
 from bot.server.security import TokenBuckets
 from tests.support import ADMIN_TOKEN
 from tests.support.serving import InProcessServer
@@ -152,8 +153,6 @@ def test_token_buckets_stay_bounded():
 def limited_server(agent, agent_config):
     """The server with small limits: 3 messages per session at once, then 6 a minute; 2
     requests without a sender per client, then 6 a minute. Voice and Alexa off (not needed)."""
-    from bot.server.app import create_app
-
     config = dataclasses.replace(
         agent_config,
         server=dataclasses.replace(agent_config.server, rate_limit_per_minute=6,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import ConfigError, load_config
+from bot.server.app import load_serving_agent
 
 
 def config_from(tmp_path, text: str):
@@ -74,8 +75,6 @@ def test_bad_serving_values_are_refused_with_their_path(tmp_path, text, message)
 
 
 def test_several_workers_need_redis(tmp_path):
-    from bot.server.app import load_serving_agent
-
     config = config_from(tmp_path, "server: {workers: 2}\n")
     with pytest.raises(ConfigError, match="needs stores.sessions: redis"):
         load_serving_agent(config)

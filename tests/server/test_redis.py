@@ -4,6 +4,7 @@ is killed), and forgetting a user (DELETE /users/{id}) in Redis."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import threading
@@ -11,9 +12,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from test_admin import check_forget_user
 
+from bot.dialogue.agent import Agent
+from bot.server.app import create_app
+from bot.stores.redis import RedisSessionStore
 from bot.stores.sqlite import SessionBusy, StoreError
-from tests.support.serving import RedisServer, ServerProcess, client, write_config
+from tests.support import ADMIN_TOKEN
+from tests.support.serving import InProcessServer, RedisServer, ServerProcess, client, write_config
 
 pytestmark = pytest.mark.skipif(not RedisServer.available(),
                                 reason="redis-server is not installed (apt-get install "
@@ -28,8 +34,6 @@ def redis_server(tmp_path_factory):
 
 @pytest.fixture
 def store(redis_server):
-    from bot.stores.redis import RedisSessionStore
-
     s = RedisSessionStore(redis_server.url, lock_ttl_s=5, lock_wait_s=2)
     s.redis.flushdb()
     yield s
@@ -57,8 +61,6 @@ def test_turns_events_feedback_and_behavior_log(store):
 
 
 def test_the_lock_excludes_other_workers_and_times_out(redis_server, store):
-    from bot.stores.redis import RedisSessionStore
-
     other_worker = RedisSessionStore(redis_server.url, lock_ttl_s=5, lock_wait_s=0.3)
     order: list[str] = []
     held = threading.Event()
@@ -83,8 +85,6 @@ def test_the_lock_excludes_other_workers_and_times_out(redis_server, store):
 
 
 def test_a_turn_whose_lock_expired_is_not_saved(redis_server):
-    from bot.stores.redis import RedisSessionStore
-
     slow = RedisSessionStore(redis_server.url, lock_ttl_s=0.2, lock_wait_s=2)
     fast = RedisSessionStore(redis_server.url, lock_ttl_s=5, lock_wait_s=2)
     with pytest.raises(StoreError, match="lock lost"):
@@ -157,8 +157,6 @@ def test_two_workers_share_one_conversation(tmp_path, redis_server):
         turns = [m["turn"] for m in say_history(server.base, session) if m["from"] == "user"]
         assert turns == list(range(1, 14))
 
-    from bot.stores.redis import RedisSessionStore
-
     store = RedisSessionStore(redis_server.url)
     assert {(b["user_id"], b["item_id"], b["event"]) for b in store.behavior_log()} >= {
         (f"session:{session}", rejected, "rejected")}
@@ -179,8 +177,6 @@ def say_history(base: str, session: str) -> list[dict]:
 
 def test_feedback_survives_a_redis_crash(tmp_path):
     """With appendonly (fsync always here), a killed Redis comes back with every saved turn."""
-    from bot.stores.redis import RedisSessionStore
-
     redis_server = RedisServer(tmp_path / "redis").start()
     try:
         store = RedisSessionStore(redis_server.url)
@@ -201,17 +197,7 @@ def test_feedback_survives_a_redis_crash(tmp_path):
 
 def test_forget_a_user_in_redis(redis_server, agent, agent_config):
     """DELETE /users/{id} over real HTTP on an app whose sessions are in Redis (the shared
-    agent's models, a Redis store): the same checks as SQLite's (tests/test_admin.py)."""
-    import dataclasses
-
-    from test_admin import check_forget_user
-
-    from bot.dialogue.agent import Agent
-    from bot.server.app import create_app
-    from bot.stores.redis import RedisSessionStore
-    from tests.support import ADMIN_TOKEN
-    from tests.support.serving import InProcessServer
-
+    agent's models, a Redis store): the same checks as SQLite's (tests/server/test_admin.py)."""
     store = RedisSessionStore(redis_server.url)
     store.redis.flushdb()
     redis_agent = Agent(agent.config, agent.catalog, agent.recommender, agent.nlu, store,

@@ -131,7 +131,8 @@ def listening_addresses(port: int) -> set[str]:
 
 
 def action_server_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "bot.channels.rasa_actions", "--port", str(port)]
+    return [sys.executable, "-m", "rasa_sdk", "--actions", "bot.server.rasa_action_server",
+            "--port", str(port)]
 
 
 def action_server_env(config_path: Path) -> dict:

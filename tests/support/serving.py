@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 import httpx
+import redis
+import uvicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
@@ -119,8 +121,6 @@ class InProcessServer:
     """uvicorn serving an ASGI app in a thread of the test process (shares the test's agent)."""
 
     def __init__(self, app):
-        import uvicorn
-
         self.port = free_port()
         self.base = f"http://{LOOPBACK}:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(app, host=LOOPBACK, port=self.port,
@@ -162,7 +162,6 @@ class RedisServer:
              str(self.folder), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
              "--protected-mode", "yes", "--daemonize", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        import redis
 
         client = redis.Redis(host=LOOPBACK, port=self.port)
         deadline = time.monotonic() + 20

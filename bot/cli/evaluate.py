@@ -1,0 +1,115 @@
+"""The offline evaluations: `convrec evaluate ranking / tasks / redial`, `simulate`, `analyze`.
+Each prints JSON (`analyze`: its folder) and writes its report beside a plot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+from bot.build import ensure_catalog
+from bot.cli.log import log
+from bot.config import Config, load_config
+from bot.evaluation import redial, simulator
+from nlu.encoder import SentenceEncoder
+from recommender.data.build import DataBuildError
+from recommender.evaluation import analysis, ranking, tasks
+
+
+def _text_encoder(config: Config) -> Callable[[list[str]], np.ndarray]:
+    """The sentence encoder's `encode` for item texts (the recommender never imports nlu/)."""
+    encoder = SentenceEncoder(config.nlu.encoder)
+    return lambda texts: encoder.encode(texts, progress=True)
+
+
+def _single_threaded() -> None:
+    """Offline evaluations on 2 shared cores: one BLAS / torch thread is faster than several
+    fighting over small matrices, and repeats its numbers."""
+    torch.set_num_threads(1)
+    threadpool_limits(limits=1)
+
+
+def evaluate_ranking(args: argparse.Namespace) -> int:
+    """Leave-one-out, full ranking: every baseline and convrec's ranker; JSON + PNG."""
+    config = load_config(args.config)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out_dir = Path(args.out) if args.out else config.path("artifacts") / "reports"
+    try:
+        if args.dataset == "movielens-small":
+            ensure_catalog(config, log)
+        encode = _text_encoder(config) if args.dataset == "ml-100k" else None
+        # the task-head mix of the chat ranker's config, when config.yml has one
+        weights = getattr(config.recommender, "task_weights", None)
+        result = ranking.run(args.dataset, config.catalog_dir, config.path("artifacts"), out_dir,
+                             encode, weights, log=log, progress=not args.quiet)
+    except DataBuildError as e:
+        log(f"error: {e}")
+        return 1
+    shown = {key: result[key] for key in ("dataset", "n_users", "n_items", "models",
+                                          "other_models", "seconds", "peak_rss_mb")}
+    shown["report"] = str(out_dir / f"ranking-{args.dataset}.json")
+    print(json.dumps(shown, indent=2))
+    return 0
+
+
+def evaluate_tasks(args: argparse.Namespace) -> int:
+    """AUC / logloss per task: the trained multi-task ranker against single-task models."""
+    config = load_config(args.config)
+    _single_threaded()
+    out_dir = Path(args.out) if args.out else config.path("artifacts") / "reports"
+    try:
+        result = tasks.evaluate_tasks(config.models_dir, config.recommender, out_dir, log=log,
+                                      progress=not args.quiet)
+    except FileNotFoundError as e:
+        log(f"error: {e}")
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def evaluate_redial(args: argparse.Namespace) -> int:
+    """CRSLab-protocol Recall@k on ReDial-format dialogues; JSON + PNG."""
+    config = load_config(args.config)
+    _single_threaded()
+    out_dir = Path(args.out) if args.out else config.path("artifacts") / "reports"
+    try:
+        result = redial.evaluate_redial(config, Path(args.data), args.split, args.limit,
+                                        out_dir, log=log, progress=not args.quiet)
+    except FileNotFoundError as e:
+        log(f"error: {e}")
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def simulate(args: argparse.Namespace) -> int:
+    """User simulator through the real Agent: success within N turns, configured vs linear."""
+    config = load_config(args.config)
+    result = simulator.simulate(config, args.n, args.turns, args.seed, not args.no_compare,
+                                log=log)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def analyze(args: argparse.Namespace) -> int:
+    """Behavior analysis report (Markdown + PNG plots); prints the folder."""
+    config = load_config(args.config)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out_dir = Path(args.out) if args.out else config.path("artifacts") / "reports" / "analysis"
+    try:
+        if args.dataset == "movielens-small":
+            ensure_catalog(config, log)
+        folder = analysis.analyze(args.dataset, config.catalog_dir, out_dir,
+                                  n_segments=args.segments, log=log, progress=not args.quiet)
+    except DataBuildError as e:
+        log(f"error: {e}")
+        return 1
+    print(folder)
+    return 0
