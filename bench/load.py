@@ -18,7 +18,8 @@ Rate limit: a bench session sends at most `--turns` messages, and the started se
 Prints turns/s, p50/p90/p99/max latency, errors, the load average before the run and the
 machine. The client runs on the same machine: its CPU counts against the server's. It also
 prints the CPU time the server (all workers, and redis-server) and the client used per turn:
-that is steadier than turns/s when other work shares the machine.
+that is steadier than turns/s when other work shares the machine; and the peak resident memory
+of the server it started (all its processes; redis-server apart).
 
 `--rate R` paces the people so that together they send R turns/s (each waits for its answer
 before the next message, as a person would): latency at a given load. A person whose answer
@@ -223,6 +224,26 @@ def cpu_seconds(group: int | None = None, pids: tuple[int, ...] = ()) -> float:
     return total
 
 
+def peak_rss_mb(group: int, pids: tuple[int, ...] = ()) -> tuple[float, float]:
+    """(sum, largest) of the peak resident memory (VmHWM) of a process group's processes and
+    of the given pids, in MB."""
+    peaks = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            pgrp = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2])
+            if pgrp != group and int(entry.name) not in pids:
+                continue
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+        if found:
+            peaks.append(int(found.group(1)) / 1024)
+    return sum(peaks), max(peaks, default=0.0)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -240,6 +261,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--redis", action="store_true", help="sessions in a temp redis-server")
     parser.add_argument("--threads", type=int, help="server.threads (turns in flight/worker)")
+    parser.add_argument("--batch-max", type=int,
+                        help="server.batch_max (utterances per encoder forward pass)")
     parser.add_argument("--ranker", help="recommender.ranker for this run (default: config.yml's)")
     parser.add_argument("--rate", type=float, default=0.0, help="turns/s all people together aim "
                         "at (Poisson sends); 0 = as fast as answers come (closed loop)")
@@ -272,6 +295,8 @@ def main() -> None:
             replace["  sessions: sqlite "] = f"  sessions: {redis.url} "
         if args.threads:
             replace["  threads: 32 "] = f"  threads: {args.threads} "
+        if args.batch_max:
+            replace["  batch_max: 16 "] = f"  batch_max: {args.batch_max} "
         per_session = args.turns if not args.seconds else len(SCRIPT)
         burst = int(re.search(r"^  rate_limit_burst: (\d+)", (ROOT / "config.yml").read_text(),
                               re.M).group(1))
@@ -295,15 +320,18 @@ def main() -> None:
             latencies, errors, seconds, cpu = load(
                 server.base, group=server.process.pid,
                 pids=(redis.process.pid,) if redis else ())
+            rss = peak_rss_mb(server.process.pid)  # the server's processes, without redis
         report(args, latencies, errors, seconds,
-               f"{args.workers} worker(s), {'redis' if redis else 'sqlite'}, ranker {ranker}", cpu)
+               f"{args.workers} worker(s), {'redis' if redis else 'sqlite'}, ranker {ranker}", cpu,
+               rss)
     finally:
         if redis:
             redis.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def report(args, latencies, errors, seconds, setup, cpu) -> None:
+def report(args, latencies, errors, seconds, setup, cpu,
+           rss: tuple[float, float] | None = None) -> None:
     if not latencies:
         print("no turns measured", errors[:5])
         return
@@ -325,6 +353,8 @@ def report(args, latencies, errors, seconds, setup, cpu) -> None:
         print(f"CPU per turn: server {per_turn['server']:.1f} ms (with redis-server if used), "
               f"this client {per_turn['client']:.1f} ms -> {cores} idle cores would give about "
               f"{1000 * cores / (per_turn['server'] + per_turn['client']):.0f} turns/s")
+    if rss:
+        print(f"server peak RSS: {rss[0]:.0f} MB over its processes (largest {rss[1]:.0f} MB)")
     print(f"load average after: {load_after[0]:.2f}")
     for e in errors[:5]:
         print("error:", e)

@@ -1,7 +1,11 @@
 """Per-turn latency of convrec in process: 200 scripted turns on the full catalog.
 
-Prints cold start to first reply, p50 / p99 per-turn latency, peak RSS and the machine.
-Usage: python bench/turn_latency.py [--turns 200]
+Prints cold start to first reply, p50 / p99 per-turn latency (and the sentence encoder's and
+`recommend()`'s shares), peak RSS and the machine.
+Usage: python bench/turn_latency.py [--turns 200] [--encoder torch,onnx]
+
+`--encoder torch,onnx` measures both sentence-encoder backends in one run, each in a process of
+its own (so that cold start and peak RSS are its own), and prints them side by side.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import dataclasses  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -33,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.build import build_agent  # noqa: E402
 from bot.config import load_config  # noqa: E402
+from nlu.encoder import BACKENDS  # noqa: E402
 
 SCRIPT = [
     "hi",
@@ -70,6 +76,42 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def timed(function, times_ms: list[float]):
+    """`function`, appending each call's wall time (ms) to `times_ms`."""
+
+    def wrapper(*args, **kwargs):
+        t = time.perf_counter()
+        out = function(*args, **kwargs)
+        times_ms.append(1000 * (time.perf_counter() - t))
+        return out
+
+    return wrapper
+
+
+def percentile(values: list[float], q: float) -> float:
+    return round(float(np.percentile(values, q)), 2) if values else 0.0
+
+
+def compare(backends: list[str], args: argparse.Namespace) -> None:
+    """One child process per backend; their JSON side by side, then a table."""
+    runs = {}
+    for backend in backends:
+        command = [sys.executable, __file__, "--encoder", backend, "--turns", str(args.turns),
+                   "--threads", str(args.threads), "--cache-size", str(args.cache_size)]
+        if args.ranker:
+            command += ["--ranker", args.ranker]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"the {backend} run failed:\n{done.stderr}")
+        runs[backend] = json.loads(done.stdout)
+    print(json.dumps(runs, indent=2))
+    columns = ("p50_ms", "p99_ms", "mean_ms", "encode_p50_ms", "encode_p99_ms",
+               "recommend_p50_ms", "cold_start_s", "peak_rss_mb", "load_average")
+    print("\n" + " | ".join(["encoder", *columns]))
+    for backend, run in runs.items():
+        print(" | ".join([backend, *(str(run[c]) for c in columns)]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=200)
@@ -79,14 +121,26 @@ def main() -> None:
                         help="utterance embedding cache (config: 4096; 0 = measure encoding)")
     parser.add_argument("--ranker", choices=["linear", "mmoe"],
                         help="override recommender.ranker (default: config.yml's)")
+    parser.add_argument("--encoder",
+                        help=f"sentence encoder backend(s), comma-separated ({','.join(BACKENDS)}"
+                             "): several are measured one after another, each in its own "
+                             "process (default: config.yml's)")
     args = parser.parse_args()
+    backends = args.encoder.split(",") if args.encoder else []
+    for backend in backends:
+        if backend not in BACKENDS:
+            parser.error(f"--encoder: unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
+    if len(backends) > 1:
+        compare(backends, args)
+        return
 
     torch.set_num_threads(args.threads)
     config = load_config()
     state_dir = Path(tempfile.mkdtemp(prefix="convrec-bench-"))
     # The script repeats its utterances; with the embedding cache on, repeats would cost nothing.
     # Off by default, so every turn pays for its encoding as a new utterance would.
-    encoder = dataclasses.replace(config.nlu.encoder, cache_size=args.cache_size)
+    encoder = dataclasses.replace(config.nlu.encoder, cache_size=args.cache_size,
+                                  backend=backends[0] if backends else config.nlu.encoder.backend)
     config = dataclasses.replace(config, paths=dataclasses.replace(config.paths, state=state_dir),
                                  nlu=dataclasses.replace(config.nlu, encoder=encoder))
     if args.ranker:
@@ -95,17 +149,12 @@ def main() -> None:
     agent = build_agent(config)
     agent.handle("bench-cold", "something funny from the 90s")
     cold_start = time.perf_counter() - STARTED
-    # the recommender's share of a turn (first pass + ranker + MMR + reasons), timed apart
+    # the recommender's share of a turn (first pass + ranker + MMR + reasons) and the sentence
+    # encoder's (one forward pass: the utterance, its wanted part, keywords), timed apart
     recommend_ms: list[float] = []
-    recommend = agent.recommender.recommend
-
-    def timed_recommend(request):
-        t = time.perf_counter()
-        out = recommend(request)
-        recommend_ms.append(1000 * (time.perf_counter() - t))
-        return out
-
-    agent.recommender.recommend = timed_recommend
+    encode_ms: list[float] = []
+    agent.recommender.recommend = timed(agent.recommender.recommend, recommend_ms)
+    agent.nlu.encoder.encode = timed(agent.nlu.encoder.encode, encode_ms)
 
     latencies = []
     session = 0
@@ -128,12 +177,17 @@ def main() -> None:
         "mean_ms": round(float(latencies.mean()), 2),
         "max_ms": round(float(latencies.max()), 2),
         "ranker": type(agent.recommender.ranker).__name__,
-        "recommend_p50_ms": round(float(np.percentile(recommend_ms, 50)), 2),
-        "recommend_p99_ms": round(float(np.percentile(recommend_ms, 99)), 2),
+        "encoder": encoder.backend,
+        "encode_p50_ms": percentile(encode_ms, 50),
+        "encode_p99_ms": percentile(encode_ms, 99),
+        "recommend_p50_ms": percentile(recommend_ms, 50),
+        "recommend_p99_ms": percentile(recommend_ms, 99),
         "cold_start_s": round(cold_start, 2),
         "peak_rss_mb": round(peak_rss_mb, 1),
         "embedding_cache": args.cache_size,
         "torch_threads": args.threads,
+        # the onnx backend serves without them (seconds of import, ~100 MB)
+        "sentence_transformers_loaded": "sentence_transformers" in sys.modules,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "machine": machine(),
     }

@@ -56,9 +56,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from turn_latency import SCRIPT, machine  # noqa: E402
 
-from bot.build import build_agent  # noqa: E402
+from bot.build import build_agent, ensure_encoder  # noqa: E402
 from bot.config import load_config  # noqa: E402
-from nlu.encoder import SentenceEncoder  # noqa: E402
 from nlu.entities import EntityLexicon, extract_entities  # noqa: E402
 from nlu.intent_classifier import IntentClassifier, delexicalize  # noqa: E402
 from nlu.train import macro_f1  # noqa: E402
@@ -345,10 +344,10 @@ from pathlib import Path
 import torch
 torch.set_num_threads(1)  # see TORCH_THREADS
 from bot.config import load_config
-from nlu.encoder import SentenceEncoder
+from bot.build import ensure_encoder
 from nlu.train import train_intents
 config = load_config(sys.argv[1])
-card = train_intents(config.path("nlu_data"), SentenceEncoder(config.nlu.encoder),
+card = train_intents(config.path("nlu_data"), ensure_encoder(config, lambda m: None),
                      config.nlu.intent, config.nlu.fallback_intent, Path(sys.argv[2]),
                      log=lambda m: None)
 print(json.dumps(card))
@@ -446,7 +445,7 @@ def nlu_quality(config_path: Path, work: Path) -> dict:
         return result
 
     torch.set_num_threads(TORCH_THREADS)
-    encoder = SentenceEncoder(config.nlu.encoder)
+    encoder = ensure_encoder(config, lambda message: None)
     classifier = IntentClassifier.load(work / "convrec_intent",
                                        threshold=config.nlu.intent.threshold)
     # the classifier reads the text as parse() gives it: entity spans replaced by their type

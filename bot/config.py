@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from bot.dialogue.interest import InterestParams
-from nlu.encoder import EncoderConfig
+from nlu.encoder import BACKENDS, EncoderConfig
+from nlu.encoder_onnx import ONNXRUNTIME
 from nlu.intent_classifier import IntentConfig
 from recommender.models.tasks import TASKS
 from recommender.serving.recommend import RecommenderConfig
@@ -243,9 +245,29 @@ def _pipeline(pipeline) -> dict[str, object]:
     return parts
 
 
+def _check_encoder(encoder: EncoderConfig, where: str) -> None:
+    """The SentenceEncoder's settings: a known backend whose runtime is installed (looked up,
+    not imported), threads >= 1, cache_size >= 0."""
+    if encoder.backend not in BACKENDS:
+        raise ConfigError(f"{where}.backend: unknown backend {encoder.backend!r} "
+                          f"(known: {', '.join(BACKENDS)})")
+    if encoder.backend == "onnx" and importlib.util.find_spec("onnxruntime") is None:
+        raise ConfigError(f"{where}.backend: onnx needs {ONNXRUNTIME}, which is not installed "
+                          f"(make install does it); or set backend: torch")
+    if encoder.threads < 1:
+        raise ConfigError(f"{where}.threads: must be at least 1, got {encoder.threads}")
+    if encoder.cache_size < 0:
+        raise ConfigError(f"{where}.cache_size: must be 0 (off) or more, got "
+                          f"{encoder.cache_size}")
+
+
 def _nlu(raw) -> NluConfig:
     raw = dict(raw or {})
-    parts = _pipeline(raw.pop("pipeline", None))
+    pipeline = raw.pop("pipeline", None)
+    parts = _pipeline(pipeline)
+    where = ("nlu.pipeline[0](SentenceEncoder)" if pipeline is not None
+             else "nlu.pipeline (SentenceEncoder defaults)")
+    _check_encoder(parts["SentenceEncoder"], where)
     rest = _build(NluConfig, raw, "nlu")
     return dataclasses.replace(
         rest, encoder=parts["SentenceEncoder"], intent=parts["IntentClassifier"]

@@ -12,18 +12,17 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from bot.build import ensure_catalog
+from bot.build import ensure_catalog, ensure_encoder
 from bot.cli.log import log
 from bot.config import Config, load_config
 from bot.evaluation import redial, simulator
-from nlu.encoder import SentenceEncoder
 from recommender.data.build import DataBuildError
 from recommender.evaluation import analysis, ranking, tasks
 
 
 def _text_encoder(config: Config) -> Callable[[list[str]], np.ndarray]:
     """The sentence encoder's `encode` for item texts (the recommender never imports nlu/)."""
-    encoder = SentenceEncoder(config.nlu.encoder)
+    encoder = ensure_encoder(config, log)
     return lambda texts: encoder.encode(texts, progress=True)
 
 

@@ -1,15 +1,16 @@
 """`convrec data build` and `convrec train`: build what the agent loads — the catalog and
-behavior history, then the item vectors, the intent classifier and the configured ranker."""
+behavior history, then the sentence encoder's ONNX graph (onnx backend), the item vectors, the
+intent classifier and the configured ranker."""
 
 from __future__ import annotations
 
 import argparse
 
-from bot.build import ensure_catalog, ensure_intent_model
+from bot.build import ensure_catalog, ensure_encoder, ensure_intent_model
 from bot.cli.log import log
 from bot.config import load_config
 from bot.training.ranker import train_ranker
-from nlu.encoder import SentenceEncoder
+from nlu.encoder_onnx import OnnxEncoderError
 from nlu.train import train_intents
 from recommender.data import item_vectors
 from recommender.data.build import DataBuildError, build_movies
@@ -28,7 +29,11 @@ def data_build(args: argparse.Namespace) -> int:
 def train(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     catalog = ensure_catalog(config, log)
-    encoder = SentenceEncoder(config.nlu.encoder)
+    try:
+        encoder = ensure_encoder(config, log)  # exported once, skipped when current
+    except OnnxEncoderError as e:
+        log(f"error: {e}")
+        return 1
     vectors = item_vectors.load_or_build(catalog, config.catalog_dir,
                                          lambda texts: encoder.encode(texts, progress=True),
                                          log=log)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 
@@ -46,6 +48,9 @@ class Agent:
         # write-through cache, only when this process is the store's one writer (SQLite); a
         # shared store (Redis) is read every turn, since another worker may have moved the session
         self._states: OrderedDict[str, SessionState] = OrderedDict()
+        # entered for the work of a turn, inside its session's lock: the server passes a gate
+        # that lets one turn compute at a time (bot/server/gate.py); alone, nothing to wait for
+        self.turn_gate: Callable[[], AbstractContextManager] = nullcontext
 
     def item_vector(self, item_id: str) -> np.ndarray | None:
         row = self.catalog.index.get(item_id)
@@ -91,7 +96,9 @@ class Agent:
         text = clean_message(text, self.config.nlu.max_message_chars)
         if user_id is not None and not self.recommender.history.has_user(str(user_id)):
             raise InputError(f"unknown user {user_id!r}: not in the behavior history")
-        with self.store.lock(session_id):  # turns of one session apply one after another
+        # turns of one session apply one after another; the session's lock comes first, so a
+        # turn inside the gate never waits for a session lock
+        with self.store.lock(session_id), self.turn_gate():
             state = self.state(session_id, user_id)
             if user_id is not None:
                 state.user_id = str(user_id)

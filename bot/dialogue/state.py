@@ -8,6 +8,7 @@ persists both. References ("the second one") are already resolved to item ids by
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -55,12 +56,18 @@ class SessionState:
     def excluded(self) -> set[str]:
         return set(self.rejected) | set(self.seen) | set(self.shown)
 
+    def copy(self) -> SessionState:
+        """A deep copy, as `copy.deepcopy` makes it, field by field (its generic walk over the
+        shown items' dicts cost ~0.1 ms a turn)."""
+        return dataclasses.replace(self, **{f.name: _copied(getattr(self, f.name))
+                                            for f in dataclasses.fields(self)})
+
     def to_json(self) -> dict:
         return {
             "session_id": self.session_id,
             "user_id": self.user_id,
             "interest_vector": None if self.interest_vector is None
-            else [round(float(x), 6) for x in self.interest_vector],
+            else rounded(self.interest_vector, 6),
             "constraints": self.constraints.to_json(),
             "liked": self.liked, "rejected": self.rejected, "seen": self.seen,
             "positive_items": self.positive_items, "shown": self.shown,
@@ -82,6 +89,34 @@ class SessionState:
             asked_clarification=bool(d.get("asked_clarification", False)),
             turn=int(d.get("turn", 0)),
         )
+
+
+def _copied(value):
+    """A deep copy of a state field: arrays, constraints, JSON-like lists / dicts / sets of
+    immutable values; anything else through `copy.deepcopy`."""
+    if value is None or isinstance(value, (str, int, float)):  # immutable (bool is an int)
+        return value
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, Constraints):
+        return value.copy()
+    return copy.deepcopy(value)
+
+
+def rounded(values: np.ndarray, digits: int) -> list[float]:
+    """`[round(float(x), digits) for x in values]`, value for value, ~20x faster for float32.
+
+    For a float32 x and digits <= 12, x * 10**digits is exact in float64 (24 + 2.33 * digits
+    mantissa bits <= 53), so `rint` rounds the exact value half to even as `round` does, and
+    the division is correctly rounded like `round`'s decimal-to-float step."""
+    values = np.asarray(values)
+    if values.dtype == np.float32 and 0 <= digits <= 12:
+        return np.round(values.astype(np.float64), digits).tolist()
+    return [round(float(x), digits) for x in values]
 
 
 @dataclass(frozen=True)
@@ -121,7 +156,7 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
            genre_vector: Callable[[str], np.ndarray | None]
            ) -> tuple[SessionState, list[FeedbackEvent]]:
     """Apply one parsed turn. Pure: returns a new state and the feedback events of the turn."""
-    state = copy.deepcopy(state)
+    state = state.copy()
     state.turn += 1
     intent = parse.intent
     events: list[FeedbackEvent] = []
@@ -233,7 +268,7 @@ def _apply_years(c: Constraints, year_min: int | None, year_max: int | None,
 
 def reset_preferences(state: SessionState) -> SessionState:
     """Forget what was asked (constraints, interest), keep what was seen and rejected."""
-    state = copy.deepcopy(state)
+    state = state.copy()
     state.interest_vector = None
     state.constraints = Constraints()
     state.positive_items = []

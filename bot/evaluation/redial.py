@@ -29,11 +29,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from bot.build import ensure_catalog
+from bot.build import ensure_catalog, ensure_encoder
 from bot.config import Config
 from bot.training.redial_context import RedialContext
 from bot.training.text_cache import cached_encoder
-from nlu.encoder import SentenceEncoder
 from recommender.data import item_vectors
 from recommender.data.history import BehaviorHistory
 from recommender.data.redial import (
@@ -118,7 +117,7 @@ def evaluate_redial(config: Config, folder: Path, split: str | None, limit: int 
             raise FileNotFoundError(f"{path} is missing (DIR must hold ReDial-format "
                                     "*_data.jsonl and movies_with_mentions.csv)")
     catalog = ensure_catalog(config, log)
-    encoder = SentenceEncoder(config.nlu.encoder)
+    encoder = ensure_encoder(config, log)
     vectors = item_vectors.load_or_build(catalog, config.catalog_dir,
                                          lambda texts: encoder.encode(texts, progress=True),
                                          log=log)

@@ -1,3 +1,3 @@
 """The HTTP server: the ASGI app that mounts the channels, errors, admin, security, batching,
-workers.
+the turn gate, workers.
 """

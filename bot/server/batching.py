@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,12 +32,16 @@ class MicroBatchEncoder:
 
     Bulk calls (more than `max_batch` texts, or any keyword argument such as `progress`) skip
     the queue and go straight to the wrapped encoder.
+
+    `gate` (bot/server/gate.py TurnGate): a caller holding it lets it go while its texts are
+    encoded, so that another turn computes meanwhile.
     """
 
-    def __init__(self, encoder, max_batch: int = 16, timeout_s: float = 60.0):
+    def __init__(self, encoder, max_batch: int = 16, timeout_s: float = 60.0, gate=None):
         self.encoder = encoder
         self.max_batch = max_batch
         self.timeout_s = timeout_s
+        self._released = gate.released if gate is not None else nullcontext
         self._queue: deque[_Pending] = deque()
         self._ready = threading.Condition()
         self._closed = False
@@ -47,14 +52,17 @@ class MicroBatchEncoder:
 
     def encode(self, texts: list[str], **kwargs) -> np.ndarray:
         if kwargs or len(texts) > self.max_batch or not texts:
-            return self.encoder.encode(texts, **kwargs)
+            with self._released():
+                return self.encoder.encode(texts, **kwargs)
         pending = _Pending(list(texts))
         with self._ready:
             if self._closed:
                 raise RuntimeError("the utterance encoder is closed")
             self._queue.append(pending)
             self._ready.notify()
-        if not pending.done.wait(self.timeout_s):
+        with self._released():
+            finished = pending.done.wait(self.timeout_s)
+        if not finished:
             raise TimeoutError(f"utterance encoding took longer than {self.timeout_s:.0f} s")
         if pending.error is not None:
             raise pending.error

@@ -50,6 +50,8 @@ class BehaviorHistory:
         self.item_matrix = self.matrix.T.tocsr()  # [n_items, n_users]
         self.item_norms = np.sqrt(np.asarray(self.matrix.sum(axis=0)).ravel())  # [n_items]
         self._bounds = np.searchsorted(user_index, np.arange(n_users + 1))
+        # every stored interaction is a single 1 (no repeated user-item pairs summed into 2)
+        self._binary = bool((self.matrix.data == 1.0).all())
 
     @staticmethod
     def load(folder: Path, catalog: Catalog) -> BehaviorHistory:
@@ -81,10 +83,42 @@ class BehaviorHistory:
         """
         if len(seed_rows) == 0:
             return np.zeros((len(self.catalog), 0), dtype=np.float32)
-        seeds = self.item_matrix[seed_rows]  # [n_seeds, n_users]
-        co_counts = (self.item_matrix @ seeds.T).toarray()  # [n_items, n_seeds]
+        if self._binary:  # the usual case: counting is 5-20x faster than the sparse product
+            co_counts = co_occurrence(self.matrix, self.item_matrix, seed_rows)
+        else:
+            seeds = self.item_matrix[seed_rows]  # [n_seeds, n_users]
+            co_counts = (self.item_matrix @ seeds.T).toarray()  # [n_items, n_seeds]
         denominator = np.outer(self.item_norms, self.item_norms[seed_rows]) + 1e-6
         similarity = co_counts / denominator * (co_counts / (co_counts + shrink))
         similarity = similarity.astype(np.float32)
         similarity[seed_rows, np.arange(len(seed_rows))] = 0.0  # an item is no evidence for itself
         return similarity
+
+
+def co_occurrence(matrix: sparse.csr_matrix, item_matrix: sparse.csr_matrix,
+                  seed_rows: np.ndarray) -> np.ndarray:
+    """[n_items, n_seeds] float32, C-ordered: how many users have both item i and seed j, for a
+    binary user x item `matrix` ([n_users, n_items]) and its transpose `item_matrix`.
+
+    Equal, value for value, to `(item_matrix @ item_matrix[seed_rows].T).toarray()`: the counts
+    are small integers, exact in float32 either way; here the seeds' users' rows are gathered and
+    counted with one `np.bincount` instead of a sparse product (~0.05 ms instead of ~1 ms for a
+    few seeds on MovieLens).
+    """
+    seed_rows = np.asarray(seed_rows, dtype=np.int64)
+    n_items, n_seeds = matrix.shape[1], len(seed_rows)
+    seed_starts, seed_ends = item_matrix.indptr[seed_rows], item_matrix.indptr[seed_rows + 1]
+    users_per_seed = seed_ends - seed_starts  # [n_seeds]
+    users = item_matrix.indices[_ranges(seed_starts, users_per_seed)]  # [Σ users]
+    starts = matrix.indptr[users]
+    lengths = matrix.indptr[users + 1] - starts  # items of each of those users
+    items = matrix.indices[_ranges(starts, lengths)]  # [Σ items]
+    seed_of = np.repeat(np.repeat(np.arange(n_seeds), users_per_seed), lengths)  # [Σ items]
+    counts = np.bincount(seed_of * n_items + items, minlength=n_seeds * n_items)
+    return np.ascontiguousarray(counts.reshape(n_seeds, n_items).T, dtype=np.float32)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenation of arange(start, start + length) for each pair: [Σ lengths]."""
+    offsets = np.cumsum(lengths) - lengths  # where each range begins in the output
+    return np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))

@@ -27,6 +27,11 @@ class Constraints:
                     or self.people_unwanted or self.keywords_wanted or self.keywords_unwanted
                     or self.year_min is not None or self.year_max is not None)
 
+    def copy(self) -> Constraints:
+        """An independent copy: its sets are new."""
+        return Constraints(**{name: set(value) if isinstance(value, set) else value
+                              for name, value in vars(self).items()})
+
     def to_json(self) -> dict:
         return {
             "genres_wanted": sorted(self.genres_wanted),

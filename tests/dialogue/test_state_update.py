@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bot.dialogue.interest import InterestParams, Signal, update_interest
-from bot.dialogue.state import SessionState, has_content, update
+from bot.dialogue.state import SessionState, has_content, rounded, update
 from nlu.types import UNWANTED, Entity, Parse
 
 PARAMS = InterestParams(decay=0.5, utterance_weight=1.0, liked_weight=1.0, rejected_weight=0.5,
@@ -139,3 +139,36 @@ def test_state_round_trips_through_json():
                          "score": 1.0}]
     again = SessionState.from_json(state.to_json())
     assert again.to_json() == state.to_json()
+
+
+def test_rounded_matches_round_value_for_value():
+    values = np.array([0.1234565, -0.0671875, 6.25e-05, -1e-07, 0.5, 1.0, -0.0, 0.333333343],
+                      dtype=np.float32)
+    expected = [round(float(x), 6) for x in values]
+    assert expected[:4] == [0.123457, -0.067188, 6.3e-05, -0.0]  # float32 inputs, not decimals
+    got = rounded(values, 6)
+    assert [repr(x) for x in got] == [repr(x) for x in expected]
+    rng = np.random.default_rng(5)
+    many = (rng.standard_normal(20_000) * 0.1).astype(np.float32)
+    ties = ((rng.integers(-10**6, 10**6, 20_000) + 0.5) / 1e6).astype(np.float32)
+    for array in (many, ties):
+        assert rounded(array, 6) == [round(float(x), 6) for x in array]
+    doubles = np.array([2.675, 0.0671875])  # float64: the plain loop, as round() does it
+    assert rounded(doubles, 2) == [2.67, 0.07]
+
+
+def test_copy_is_a_deep_copy():
+    state, _ = apply(SessionState("s", user_id="7"), "request_recommendation",
+                     [genre("Comedy"), genre("Romance", UNWANTED)])
+    state.last_shown = [{"id": "1", "title": "A", "year": 1990, "genres": ["Drama"],
+                         "reason": "r", "score": 1.0}]
+    state.shown, state.liked = ["1"], ["1"]
+    copied = state.copy()
+    assert copied.to_json() == state.to_json()
+    copied.constraints.genres_wanted.add("Horror")
+    copied.last_shown[0]["genres"].append("Crime")
+    copied.shown.append("2")
+    copied.interest_vector[0] = 9.0
+    assert state.constraints.genres_wanted == {"Comedy"}
+    assert state.last_shown[0]["genres"] == ["Drama"] and state.shown == ["1"]
+    assert state.interest_vector[0] != 9.0

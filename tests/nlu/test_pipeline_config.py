@@ -3,6 +3,8 @@ every refusal names what is wrong in words a user can act on."""
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from bot.config import ConfigError, load_config
@@ -26,7 +28,7 @@ def pipeline(*components: str) -> str:
 
 def test_the_shipped_pipeline_sets_each_component():
     nlu = load_config().nlu
-    assert nlu.encoder == EncoderConfig(cache_size=4096)
+    assert nlu.encoder == EncoderConfig(cache_size=4096, backend="onnx", threads=1)
     assert nlu.intent == IntentConfig(hidden_size=256, epochs=80, learning_rate=0.003,
                                       dropout=0.2, threshold=0.30, seed=7)
 
@@ -40,6 +42,12 @@ def test_parameters_reach_their_component(tmp_path):
     nlu = config_from(tmp_path, pipeline(
         ENCODER, "      cache_size: 0\n", EXTRACTOR, CLASSIFIER, "      threshold: 0.5\n")).nlu
     assert nlu.encoder.cache_size == 0 and nlu.intent.threshold == 0.5
+
+
+def test_the_encoder_backend_is_chosen_in_the_pipeline(tmp_path):
+    nlu = config_from(tmp_path, pipeline(
+        ENCODER, "      backend: torch\n", EXTRACTOR, CLASSIFIER)).nlu
+    assert nlu.encoder.backend == "torch"
 
 
 @pytest.mark.parametrize("text, message", [
@@ -73,9 +81,31 @@ def test_parameters_reach_their_component(tmp_path):
     (pipeline(ENCODER, EXTRACTOR, "      mode: fast\n", CLASSIFIER),
      "nlu.pipeline[1] (EntityExtractor) takes no parameters"),
     (pipeline(ENCODER, "      cache: 10\n", EXTRACTOR, CLASSIFIER),
-     "nlu.pipeline[0](SentenceEncoder).cache: unknown key (known: cache_size)"),
+     "nlu.pipeline[0](SentenceEncoder).cache: unknown key "
+     "(known: backend, cache_size, threads)"),
+    (pipeline(ENCODER, "      backend: onnx-int8\n", EXTRACTOR, CLASSIFIER),
+     "nlu.pipeline[0](SentenceEncoder).backend: unknown backend 'onnx-int8' "
+     "(known: onnx, torch)"),
+    (pipeline(ENCODER, "      threads: 0\n", EXTRACTOR, CLASSIFIER),
+     "nlu.pipeline[0](SentenceEncoder).threads: must be at least 1, got 0"),
+    (pipeline(ENCODER, "      cache_size: -1\n", EXTRACTOR, CLASSIFIER),
+     "nlu.pipeline[0](SentenceEncoder).cache_size: must be 0 (off) or more, got -1"),
 ])
 def test_a_wrong_pipeline_is_refused_with_what_to_fix(tmp_path, text, message):
     with pytest.raises(ConfigError) as refusal:
         config_from(tmp_path, text)
     assert str(refusal.value) == message
+
+
+def test_the_onnx_backend_without_onnxruntime_says_what_to_install(tmp_path, monkeypatch):
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "onnxruntime" else find_spec(name, *a))
+    with pytest.raises(ConfigError) as refusal:
+        config_from(tmp_path, pipeline(ENCODER, "      backend: onnx\n", EXTRACTOR, CLASSIFIER))
+    assert str(refusal.value) == (
+        "nlu.pipeline[0](SentenceEncoder).backend: onnx needs onnxruntime==1.31.1, which is not "
+        "installed (make install does it); or set backend: torch")
+    # torch needs no more than it always did
+    assert config_from(tmp_path, pipeline(ENCODER, "      backend: torch\n", EXTRACTOR,
+                                          CLASSIFIER)).nlu.encoder.backend == "torch"
