@@ -216,7 +216,7 @@ def converse(send, turns: int, prefix: str) -> dict:
 
 # -- (a) convrec, (b) Rasa + convrec's actions ----------------------------------------------------
 def bench_convrec(config_path: Path, turns: int, work: Path) -> dict:
-    if not (ROOT / "bot" / "server.py").exists():
+    if not (ROOT / "bot" / "server" / "app.py").exists():
         return bench_convrec_in_process(config_path, turns)
     port = free_port()
     url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
@@ -440,6 +440,7 @@ def nlu_quality(config_path: Path, work: Path) -> dict:
         "nlu_parse_ms": {"rasa_mean": round(float(np.mean(
             [p["ms"] for part in rasa_predictions for p in part])), 2)},
     }
+    result["full_rasa_model"] = str(full_model)
     if not iard:
         result["iard"] = {"skipped": f"{IARD} not found"}
         return result
@@ -471,7 +472,6 @@ def nlu_quality(config_path: Path, work: Path) -> dict:
                              "rasa": rasa_predicted.count("nlu_fallback")},
     }
     result["nlu_parse_ms"]["convrec_mean"] = round(float(np.mean(convrec_ms)), 2)
-    result["full_rasa_model"] = str(full_model)
     return result
 
 
