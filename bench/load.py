@@ -28,8 +28,15 @@ rate is a few per cent under R (measured: R = 100 gave 94.5 turns/s, R = 106 gav
 Without it they send as fast as answers come: the most turns/s the server gives, at the latency
 that costs.
 
+`--swap` (with `--seconds`): the started server runs on a private copy of the built artifacts
+and, while the people chat, gets `POST /admin/retrain {"incremental": true}` (the ranker
+fine-tuned on the behavior log the load itself writes, in a child process at nice 10), which
+ends with every worker serving the new version, then `POST /admin/rollback` (a second swap).
+Also prints the latency of the turns sent while the retrain ran and within a second of each
+swap, and the versions the server served.
+
 Usage: python bench/load.py [--sessions 32] [--turns 20] [--seconds 30] [--workers 2] [--redis]
-                            [--rate 100]
+                            [--rate 100] [--swap]
 """
 
 from __future__ import annotations
@@ -51,6 +58,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.support starts servers on free loopback ports
+
+from load_swaps import SWAP_TOKEN, SWAP_WORKERS, swap_models, swap_report  # noqa: E402
 
 from tests.support.serving import RedisServer, ServerProcess, write_config  # noqa: E402
 
@@ -132,7 +141,8 @@ async def conversation(http: httpx.AsyncClient, session: str, turns: int,
 
 
 async def person(http: httpx.AsyncClient, number: int, stop_at: float, measure_from: float,
-                 latencies: list[float], errors: list[str], interval: float) -> None:
+                 latencies: list[float], errors: list[str], interval: float,
+                 stamps: list[tuple[float, float]] | None = None) -> None:
     """One person for a time (--seconds): the script again and again, each round a new session.
     With `interval` > 0 they send a message every `interval` seconds on average (but never
     before the answer to the last one came: a person reads first); with 0, right after each
@@ -155,14 +165,18 @@ async def person(http: httpx.AsyncClient, number: int, stop_at: float, measure_f
             seconds, body = await send(http, session, line, errors)
             if started >= measure_from:
                 latencies.append(seconds)
+                if stamps is not None:  # (wall-clock send time, seconds)
+                    stamps.append((time.time() - seconds, seconds))
             if body and body["items"]:
                 shown = body["items"]
         round_ += 1
 
 
 async def run_load(base: str, sessions: int, seconds: float, warmup: float, rate: float,
-                   group: int | None = None, pids: tuple[int, ...] = ()):
-    """--seconds mode: people chat for `warmup` + `seconds`; only the last `seconds` count."""
+                   group: int | None = None, pids: tuple[int, ...] = (),
+                   swaps: dict | None = None):
+    """--seconds mode: people chat for `warmup` + `seconds`; only the last `seconds` count.
+    `swaps`: retrain and roll back meanwhile (--swap); filled with what happened when."""
     latencies: list[float] = []
     errors: list[str] = []
     cpu: dict[str, float] = {}
@@ -179,8 +193,13 @@ async def run_load(base: str, sessions: int, seconds: float, warmup: float, rate
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
         start = time.perf_counter()
         measure_from, stop_at = start + warmup, start + warmup + seconds
-        await asyncio.gather(meter(), *(person(http, n, stop_at, measure_from, latencies, errors,
-                                               interval) for n in range(sessions)))
+        extra = [swap_models(base, warmup, swaps)] if swaps is not None else []
+        if swaps is not None:
+            swaps["stop_at"] = time.time() + warmup + seconds
+        stamps = swaps.setdefault("stamps", []) if swaps is not None else None
+        await asyncio.gather(meter(), *extra, *(
+            person(http, n, stop_at, measure_from, latencies, errors, interval, stamps)
+            for n in range(sessions)))
     return latencies, errors, seconds, cpu
 
 
@@ -267,18 +286,24 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0, help="turns/s all people together aim "
                         "at (Poisson sends); 0 = as fast as answers come (closed loop)")
     parser.add_argument("--url", help="load a running server instead of starting one")
+    parser.add_argument("--swap", action="store_true",
+                        help="retrain (incremental) and roll back while loading (--seconds)")
     args = parser.parse_args()
+    swaps: dict | None = {} if args.swap else None
+    SWAP_WORKERS[0] = args.workers
 
     load_before = os.getloadavg()
     print(f"machine: {machine()}")
     print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
     if args.rate and not args.seconds:
         parser.error("--rate paces a timed run: give --seconds too")
+    if args.swap and (not args.seconds or args.url):
+        parser.error("--swap needs --seconds and a server this bench starts")
 
     def load(base: str, group: int | None = None, pids: tuple[int, ...] = ()):
         if args.seconds:
             return asyncio.run(run_load(base, args.sessions, args.seconds, args.warmup,
-                                        args.rate, group, pids))
+                                        args.rate, group, pids, swaps))
         return asyncio.run(run_bounded(base, args.sessions, args.turns, args.warmup_turns,
                                        group, pids))
 
@@ -303,6 +328,15 @@ def main() -> None:
         if per_session > burst:  # a bench session must never be held back by the limit
             replace[f"  rate_limit_burst: {burst} "] = f"  rate_limit_burst: {per_session} "
             burst = per_session
+        env = {}
+        if args.swap:  # new model versions go to a private copy, never to data/build
+            build = ROOT / "data" / "build"
+            for name in ("movies", "ml-100k", "models", "cache"):
+                shutil.copytree(build / name, folder / "build" / name)
+            replace[f"artifacts: {build}"] = f"artifacts: {folder / 'build'}"
+            replace["    dialogues: ../shared/datasets/redial-dev "] = \
+                f"    dialogues: {ROOT.parent / 'shared/datasets/redial-dev'} "
+            env["CONVREC_ADMIN_TOKEN"] = SWAP_TOKEN
         config = write_config(folder, folder / "state", **replace)
         text = config.read_text()
         minute = re.search(r"^  rate_limit_per_minute: (\d+)", text, re.M).group(1)
@@ -313,7 +347,8 @@ def main() -> None:
             config.write_text(text.replace(f"  ranker: {ranker} ", f"  ranker: {args.ranker} ", 1))
             ranker = args.ranker
         started = time.perf_counter()
-        with ServerProcess(config, folder / "server.log", workers=args.workers) as server:
+        with ServerProcess(config, folder / "server.log", workers=args.workers,
+                           env=env) as server:
             print(f"server: {args.workers} worker(s), sessions in "
                   f"{'redis' if redis else 'sqlite'}, ranker {ranker}, up in "
                   f"{time.perf_counter() - started:.0f} s")
@@ -324,6 +359,8 @@ def main() -> None:
         report(args, latencies, errors, seconds,
                f"{args.workers} worker(s), {'redis' if redis else 'sqlite'}, ranker {ranker}", cpu,
                rss)
+        if swaps is not None:
+            swap_report(swaps, percentile)
     finally:
         if redis:
             redis.stop()

@@ -40,7 +40,7 @@ STAGES = (
     ("NLU parse", 1, ("NluPipeline.parse",)),
     ("entities (lexicon, titles, negation, references)", 2, ("extract_entities",)),
     ("sentence encoder", 2, ("SentenceEncoder.encode",)),
-    ("intent classifier", 2, ("IntentClassifier.predict",)),
+    ("intent classifier", 2, ("IntentClassifier.predict_acts", "IntentClassifier.predict")),
     ("policy.interpret + policy.decide", 1, ("interpret", "decide")),
     ("state update (constraints, interest vector)", 1, ("update",)),
     ("recommend()", 1, ("Recommender.recommend",)),

@@ -25,8 +25,9 @@ encoding, as a new utterance would). Measured:
       IntentClassifier seed of config.yml>)`, exactly nlu/train.py's split; each side trained on
       the train part only;
   (2) IARD dev (../shared/datasets/iard-dev/), user utterances mapped to convrec's intents by
-      IARD_TO_CONVREC below; each side's model trained on all of data/nlu.yml. Skipped when the
-      data set is absent.
+      nlu/iard.py IARD_TO_CONVREC; each side's model trained on all of data/nlu.yml (convrec's
+      without the seeker messages its chat head also learns from). Skipped when the data set is
+      absent.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from turn_latency import SCRIPT, machine  # noqa: E402
 from bot.build import build_agent, ensure_encoder  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from nlu.entities import EntityLexicon, extract_entities  # noqa: E402
+from nlu.iard import IARD_TO_CONVREC, IARD_UNMAPPED  # noqa: E402
 from nlu.intent_classifier import IntentClassifier, delexicalize  # noqa: E402
 from nlu.train import macro_f1  # noqa: E402
 from nlu.training_data import load_nlu_yaml, parse_example, split_train_test  # noqa: E402
@@ -74,25 +76,9 @@ WARM_UP = "something funny from the 90s"
 # (median 326 ms vs 31 ms, measured here). Rasa keeps TensorFlow's own thread settings.
 TORCH_THREADS = 1
 
-# IARD user dialogue acts → convrec intents. An utterance is used when its acts map to exactly
-# one convrec intent; OTH (chit-chat) is ignored beside another act, and an utterance with any
-# act listed as unmapped is left out.
-IARD_TO_CONVREC = {
-    "IQU": "request_recommendation",  # initial query: "I'm in the mood for a love story"
-    "PRO": "state_preference",  # provide preference: "My kids love Moana"
-    "ACC": "accept",  # "I'll have to check that one out"
-    "REJ": "reject",  # "no, not interested in that one"
-    "SEE": "seen",  # "I've seen that one and I liked it"
-    "INQ": "ask_item_info",  # "Do you know who stars in that?"
-    "CRI-A": "refine",  # critique, add a constraint: "I would like something more recent"
-    "CRI-C": "refine",  # critique, compare: "can you recommend other movies like it?"
-    "CRI-F": "refine",  # critique a feature: "No that's too old for my liking"
-    "REF": "refine",  # refine the query
-    "CON": "ask_more",  # continue: "Anything else you can suggest?"
-    "STO": "reset",  # start over: "Maybe I should try something different then"
-    "END": "goodbye",
-}
-IARD_UNMAPPED = {"ANS", "ASK", "NRE"}  # answer a question, ask the recommender, neutral: no intent
+# IARD user dialogue acts → convrec intents: nlu/iard.py's map (the one convrec's training uses).
+# Here an utterance is used when its acts map to exactly one convrec intent; OTH (chit-chat) is
+# ignored beside another act, and an utterance with an unmapped act is left out.
 
 
 # -- processes --------------------------------------------------------------------------------
@@ -346,9 +332,13 @@ torch.set_num_threads(1)  # see TORCH_THREADS
 from bot.config import load_config
 from bot.build import ensure_encoder
 from nlu.train import train_intents
+import dataclasses
 config = load_config(sys.argv[1])
+# data/nlu.yml alone, as Rasa gets it: the chat's head also learns from IARD's seeker messages
+# (nlu.pipeline IntentClassifier.seeker_data), which this bench scores on
+intent = dataclasses.replace(config.nlu.intent, seeker_data="")
 card = train_intents(config.path("nlu_data"), ensure_encoder(config, lambda m: None),
-                     config.nlu.intent, config.nlu.fallback_intent, Path(sys.argv[2]),
+                     intent, config.nlu.fallback_intent, Path(sys.argv[2]),
                      log=lambda m: None)
 print(json.dumps(card))
 """
@@ -374,7 +364,7 @@ def iard_examples() -> list[tuple[str, str]]:
             if utterance["participant"] != "USER":
                 continue
             acts = {act["intent"] for act in utterance["dialogue_acts"]}
-            unknown = acts - set(IARD_TO_CONVREC) - IARD_UNMAPPED - {"OTH"}
+            unknown = acts - set(IARD_TO_CONVREC) - IARD_UNMAPPED
             if unknown:
                 raise ValueError(f"IARD acts {sorted(unknown)} are in no list: map them")
             if len(acts) > 1:

@@ -9,7 +9,9 @@ data/nlu.yml when absent or stale) → agent.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.config import Config, load_config
 from bot.dialogue.agent import Agent
@@ -26,7 +28,14 @@ from nlu.train import is_current, train_intents
 from recommender.data import item_vectors
 from recommender.data.history import BehaviorHistory
 from recommender.domain.catalog import Catalog
-from recommender.serving.mmoe_ranker import load_ranker
+from recommender.serving.mmoe_ranker import (
+    CARD_FILE,
+    MODEL_FILE,
+    PROJECTION_FILE,
+    load_ranker,
+    ranker_root,
+)
+from recommender.serving.model_versions import ModelVersions, VersionError
 from recommender.serving.recommend import Recommender
 
 Log = Callable[[str], None]
@@ -53,13 +62,16 @@ def ensure_encoder(config: Config, log: Log) -> SentenceEncoder:
     return SentenceEncoder(config.nlu.encoder, folder)
 
 
-def ensure_intent_model(config: Config, encoder: SentenceEncoder, log: Log) -> IntentClassifier:
+def ensure_intent_model(config: Config, encoder: SentenceEncoder, lexicon: EntityLexicon,
+                        log: Log) -> IntentClassifier:
+    """The intent head, trained first when missing or stale. `lexicon` delexicalises the real
+    seekers' messages (nlu.pipeline IntentClassifier.seeker_data) as parse() will at run time."""
     folder = config.models_dir / "intent"
     nlu_path = config.path("nlu_data")
     if not is_current(nlu_path, config.nlu.intent, folder):
         log(f"Training the intent classifier from {nlu_path} ...")
         train_intents(nlu_path, encoder, config.nlu.intent, config.nlu.fallback_intent, folder,
-                      log=log)
+                      log=log, lexicon=lexicon)
     return IntentClassifier.load(folder, threshold=config.nlu.intent.threshold)
 
 
@@ -75,6 +87,25 @@ def make_store(config: Config):
                         lock_wait_s=config.stores.lock_wait_s)
 
 
+def servable_ranker(config: Config, log: Log) -> tuple[str | None, Path | None]:
+    """(version id, folder) of the ranker version to serve: the current one, or — when it is
+    half-written or corrupt (recommender/serving/model_versions.py) — the newest earlier one
+    that is whole, with a log line; (None, None) when none is (load_ranker says what it does)."""
+    if config.recommender.ranker != "mmoe":
+        return None, None
+    versions = ModelVersions(ranker_root(config.models_dir))
+    pointer = versions.pointer()
+    for version in [pointer["current"], *reversed(pointer["history"])]:
+        if version is None:
+            continue
+        try:
+            return version, versions.verify(version, (MODEL_FILE, PROJECTION_FILE, CARD_FILE))
+        except VersionError as e:
+            log(f"ranker: {e}; trying the version before it")
+            logging.getLogger("convrec.ranker").warning("%s; trying the version before it", e)
+    return None, None
+
+
 def build_agent(config: Config | None = None, log: Log = lambda message: None,
                 wrap_encoder: Callable | None = None) -> Agent:
     """The Agent for `config` (default: config.yml or $CONVREC_CONFIG), building what is missing.
@@ -87,13 +118,16 @@ def build_agent(config: Config | None = None, log: Log = lambda message: None,
     vectors = item_vectors.load_or_build(
         catalog, config.catalog_dir, lambda texts: encoder.encode(texts, progress=True), log=log)
     history = BehaviorHistory.load(config.catalog_dir, catalog)
+    version, folder = servable_ranker(config, log)
     ranker = load_ranker(config.recommender.ranker, config.models_dir, vectors,
                          config.recommender.weights, config.recommender.task_weights, log,
-                         catalog.years)
+                         catalog.years, folder)
+    ranker.model_version = version  # what /health reports (bot/server/reload.py)
     recommender = Recommender(catalog, vectors, history, config.recommender, ranker=ranker)
     utterance_encoder = wrap_encoder(encoder) if wrap_encoder else encoder
-    nlu = NluPipeline(utterance_encoder, EntityLexicon.from_catalog(catalog),
-                      ensure_intent_model(config, encoder, log))
+    lexicon = EntityLexicon.from_catalog(catalog)
+    intents = ensure_intent_model(config, encoder, lexicon, log)
+    nlu = NluPipeline(utterance_encoder, lexicon, intents)
     encoder.encode(["warm up"])  # load the model now, not on the first message
     store = make_store(config)
     templates = Templates(config.path("replies"))

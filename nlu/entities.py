@@ -9,11 +9,16 @@ against the 9,000-film catalog. The steps:
    indexes (`nlu.lexicon`); titles need evidence when they are ordinary words and typos are
    looked up around unknown words (`nlu.title_mentions`); year expressions
    (`nlu.time_expressions`) and references to the last shown list (`nlu.references`) are parsed.
+   Misspelt names and surnames after "by" / "with" come from `nlu.fuzzy_people`.
 3. resolve overlaps: longest span first, then type (reference > title > person > year > genre >
    keyword), then confidence. Only genres may share a span ("rom-com" → Romance and Comedy).
+   Then titles the catalog lacks become "unknown_title" (`nlu.unknown_titles`: a year that
+   contradicts the film's, two titles back to back, capitalised words after a title cue).
 4. free keywords: what follows "about", "with", "involving", "featuring", "set in" and is no
    other entity ("a movie about a dog" → "dog", "with heart" → "heart").
 5. polarity: entities inside a negation's scope (`nlu.negation`) are UNWANTED.
+6. soft wishes ("less violent", "uplifting", "not too scary") replace the keywords they cover
+   with "attribute" entities carrying genre weights (`nlu.soft_wishes`).
 
 People: full names of directors and cast (any case); a surname alone for well-known people
 ("Nolan", "Kubrick", "Hanks") when no namesake, first name or ordinary word competes. role is
@@ -34,12 +39,15 @@ from nlu.entity_words import (
     MOVIE_NOUNS,
     STOPWORDS,
 )
+from nlu.fuzzy_people import SURNAME_CUES
 from nlu.lexicon import COMMON, EntityLexicon
 from nlu.negation import negated_words
 from nlu.references import find_references
+from nlu.soft_wishes import SoftWish, find_soft_wishes
 from nlu.time_expressions import find_year_expressions
 from nlu.title_mentions import fuzzy_title_candidates, looks_like_typo, title_candidates
 from nlu.types import UNWANTED, WANTED, Entity, ParseContext
+from nlu.unknown_titles import UNKNOWN_TITLE, mark_unknown_titles
 from nlu.utterance import RANK, Candidate, Word, joined, previous_word, span_ok, tokenize
 
 __all__ = ["EntityLexicon", "extract_entities", "tokenize", "Word"]
@@ -100,6 +108,44 @@ def _person_candidates(words: list[Word], lexicon: EntityLexicon) -> list[Candid
             confidence = 0.9 if entry.surname_only else 1.0
             found.append(Candidate("person", i, j, (entry.name,), confidence, rank, role=role))
             break
+    return found
+
+
+def _role(words: list[Word], i: int, entry) -> tuple[str, float]:
+    """(role, rank) of a person mention at word i from the cue words before it."""
+    cues = {previous_word(words, i), previous_word(words, i, 2)}
+    role = "actor" if (cues & _STRONG_ACTOR_CUES or (cues & ACTOR_CUES and entry.n_acted)
+                       or not entry.n_directed) else "director"
+    # "with Ed Wood" is the man, not the film
+    rank = RANK["title"] + 0.5 if cues & (ACTOR_CUES | DIRECTOR_CUES) else RANK["person"]
+    return role, rank
+
+
+def _fuzzy_person_candidates(words: list[Word], lexicon: EntityLexicon,
+                             exact: list[Candidate]) -> list[Candidate]:
+    """Misspelt two-word names and surnames after "by" / "with" / "starring" (nlu/fuzzy_people),
+    where no exact name was found."""
+    if lexicon.people is None:
+        return []
+    taken = {k for c in exact for k in range(c.start, c.end)}
+    found = []
+    for i in range(len(words)):
+        if i in taken:
+            continue
+        key = None
+        if i + 1 < len(words) and i + 1 not in taken and span_ok(words, i, i + 2):
+            key = lexicon.people.pair(words[i].norm, words[i + 1].norm)
+            length = 2
+        if key is None and previous_word(words, i) in SURNAME_CUES:
+            key = lexicon.people.surname(words[i].norm, words[i].capital,
+                                         directed=previous_word(words, i) in DIRECTOR_CUES)
+            length = 1
+        if key is None:
+            continue
+        entry = lexicon.persons[key]
+        role, rank = _role(words, i, entry)
+        found.append(Candidate("person", i, i + length, (entry.name,), 0.8, rank, role=role))
+        taken.update(range(i, i + length))
     return found
 
 
@@ -231,7 +277,8 @@ def extract_entities(
     gaps_before = [w.gap_before for w in words]
     candidates = title_candidates(words, lexicon, context)
     candidates += fuzzy_title_candidates(words, lexicon)
-    candidates += _person_candidates(words, lexicon)
+    people = _person_candidates(words, lexicon)
+    candidates += people + _fuzzy_person_candidates(words, lexicon, people)
     candidates += _phrase_candidates(words, lexicon)
     shown_years = [s.year for s in context.last_shown if s.year]
     for span in find_year_expressions(
@@ -262,12 +309,12 @@ def extract_entities(
                 unwanted=ref.unwanted,
             )
         )
-    chosen = _resolve(candidates, n)
+    chosen = mark_unknown_titles(words, _resolve(candidates, n), lexicon.item_years)
     chosen += _keyword_phrases(words, chosen)
 
     covered = [False] * n
     for c in chosen:
-        if c.type in ("title", "person", "reference"):
+        if c.type in ("title", "person", "reference", UNKNOWN_TITLE):
             for k in range(c.start, c.end):
                 covered[k] = True
     negated = negated_words(norms, gaps_before, covered)
@@ -277,7 +324,9 @@ def extract_entities(
         start, end = words[c.start].start, c.char_end or words[c.end - 1].end
         surface = text[start:end]
         polarity = UNWANTED if c.unwanted or negated[c.start] else WANTED
-        values = c.values if c.type != "keyword" or c.values != ("",) else (surface.lower(),)
+        values = c.values
+        if c.values == ("",):  # free keywords and unknown titles are named by their text
+            values = (surface if c.type == UNKNOWN_TITLE else surface.lower(),)
         for value in values:
             entities.append(
                 Entity(
@@ -294,5 +343,30 @@ def extract_entities(
                     confidence=round(c.confidence, 3),
                 )
             )
+    entities = _with_soft_wishes(text, words, negated, entities)
     entities.sort(key=lambda e: (e.start, -RANK[e.type], e.value))
     return entities
+
+
+def _with_soft_wishes(text: str, words: list[Word], negated: list[bool],
+                      entities: list[Entity]) -> list[Entity]:
+    """Soft wishes (nlu/soft_wishes.py) as attribute entities, replacing the keywords (and, for
+    a lowering wish, the genres) they cover: "not too scary" lowers Horror, excludes nothing."""
+    out = list(entities)
+    for wish in find_soft_wishes(text):
+        if any(e.type not in ("keyword", "genre") and e.start < wish.end and wish.start < e.end
+               for e in out):
+            continue  # part of a title or name ("The Dark Knight")
+        inside = [e for e in out if e.start >= wish.start and e.end <= wish.end]
+        head = next((k for k, w in enumerate(words) if w.start < wish.end <= w.end), None)
+        sign = wish.sign
+        if head is not None and negated[head] and not wish.modified:
+            sign = -sign  # "I don't want anything violent"
+        if sign > 0 and any(e.type == "genre" and e.polarity == WANTED for e in inside):
+            continue  # "something scary" already says Horror
+        wish = SoftWish(wish.start, wish.end, wish.direction, sign, wish.modified)
+        out = [e for e in out if not any(e is x for x in inside)]
+        out.append(Entity(type="attribute", value=wish.value, text=text[wish.start:wish.end],
+                          start=wish.start, end=wish.end,
+                          polarity=WANTED if sign > 0 else UNWANTED, weights=wish.weights))
+    return out

@@ -378,6 +378,16 @@ SCOPE_BREAKERS = _words(
     "but though although however instead whereas yet maybe rather just "
     "more prefer preferably ideally"
 )
+# Two words that start a new request and so close a negation's scope even without punctuation:
+# "I don't like horror what about thrillers", "no gore i love thrillers though".
+NEW_REQUEST_STARTERS = _phrases(
+    """what about, how about, what else, i like, i love, i want, i prefer, i enjoy, i need,
+    i really, i would, i do, id like, id love, id prefer, im into, im looking, im more, give me,
+    show me, can you, could you, do you, is there, are there, looking for, lets try, lets see,
+    go for, something like"""
+)
+# One word that does the same: "no horror, recommend a thriller", "not romance instead".
+NEW_REQUEST_WORDS = _words("recommend suggest else also otherwise")
 # "and" closes the scope when a new clause starts: "no horror and I want ...".
 AND_CLAUSE_STARTERS = _words(
     "i id im ive we you something anything maybe also rather just more preferably please"

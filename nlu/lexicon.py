@@ -28,6 +28,7 @@ from nlu.entity_words import (
     MOVIE_NOUNS,
     STOPWORDS,
 )
+from nlu.fuzzy_people import PeopleIndex
 from nlu.fuzzy_titles import FuzzyTitleIndex, english_vocabulary
 from nlu.normalize import (
     ARTICLES,
@@ -138,6 +139,7 @@ class EntityLexicon:
     item_years: dict[str, int] = field(default_factory=dict)  # item id → year, where known
     fuzzy: FuzzyTitleIndex | None = None
     single_phrase_words: list[str] = field(default_factory=list)  # one-word genres/keywords
+    people: PeopleIndex | None = None  # misspelt names, surnames after "by" (nlu/fuzzy_people.py)
 
     def __repr__(self) -> str:
         return (
@@ -183,9 +185,8 @@ class EntityLexicon:
                 else:
                     del persons[surname]
         genres, keywords = _phrase_lexicons(catalog.genres)
-        known_words = (
-            english_vocabulary() | COMMON_WORDS | _LEXICON_WORDS | title_words | person_words
-        )
+        vocabulary = english_vocabulary()
+        known_words = vocabulary | COMMON_WORDS | _LEXICON_WORDS | title_words | person_words
         fuzzy_keys = [  # distinctive exact titles; ordinary ones only with two words or more
             k
             for k, e in titles.items()
@@ -212,6 +213,7 @@ class EntityLexicon:
             single_phrase_words=[
                 p for p in list(genres) + list(keywords) if " " not in p and len(p) >= 5
             ],
+            people=PeopleIndex.build(persons, vocabulary),
         )
 
 

@@ -2,7 +2,10 @@
 
 A cue ("not", "no more", "anything but", "tired of", "less", ...) negates what follows it up to the
 end of its clause. A clause ends at . ; ! ? ( ) or a quote, at "but", "though", "instead", "rather",
-"maybe", "more", "prefer", and at "and" when a new clause starts ("and I want ..."). A comma ends it
+"maybe", "more", "prefer", and at "and" when a new clause starts ("and I want ..."), and where a
+new request starts without punctuation ("what about", "how about", "i love", "give me",
+"recommend": "I don't really like horror movies what about thrillers" wants the thrillers).
+A comma ends it
 too, unless what follows is the rest of a list ("no horror, thrillers or gore"): "not a romance, a
 comedy" wants the comedy. "too" negates only the next two words ("too long", "not too violent").
 Some phrases look negative and are not: "I don't mind horror", "not bad", "nothing but comedies",
@@ -16,6 +19,8 @@ from nlu.entity_words import (
     AND_CLAUSE_STARTERS,
     NEGATION_CUES,
     NEGATION_EXCEPTIONS,
+    NEW_REQUEST_STARTERS,
+    NEW_REQUEST_WORDS,
     NO_FOLLOWERS_NOT_NEGATED,
     SCOPE_BREAKERS,
     STOPWORDS,
@@ -35,6 +40,14 @@ def _phrase_at(
         if " ".join(words[i : i + length]) in phrases:
             return length
     return 0
+
+
+def starts_new_request(words: list[str], gaps_before: list[str], k: int) -> bool:
+    """Does a new request start at word k ("what about X", "i love X", "recommend X")?"""
+    if words[k] in NEW_REQUEST_WORDS:
+        return True
+    return (k + 1 < len(words) and not gaps_before[k + 1].strip()
+            and f"{words[k]} {words[k + 1]}" in NEW_REQUEST_STARTERS)
 
 
 def _ends_clause(gap: str) -> bool:
@@ -94,7 +107,8 @@ def negated_words(words: list[str], gaps_before: list[str], covered: list[bool])
             if _ends_clause(gap) or ("," in gap and not _list_continues(words, gaps_before, k)):
                 break
             if not covered[k]:
-                if words[k] in SCOPE_BREAKERS:
+                if words[k] in SCOPE_BREAKERS or (k > end and
+                                                  starts_new_request(words, gaps_before, k)):
                     break
                 if words[k] == "and" and k + 1 < n and words[k + 1] in AND_CLAUSE_STARTERS:
                     break

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nlu.clauses import clause_spans
 from nlu.encoder import SentenceEncoder
 from nlu.entities import EntityLexicon, extract_entities
 from nlu.intent_classifier import IntentClassifier, delexicalize
-from nlu.types import INTENTS, UNWANTED, Entity, Parse, ParseContext
+from nlu.types import INTENTS, UNWANTED, Act, Entity, Parse, ParseContext
 
 PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w]*)(?P<json>\{.*\})?\s*$", re.DOTALL)
 PAYLOAD_INTENTS = set(INTENTS) | {"rate", "reset", "restart"}
@@ -67,6 +68,26 @@ def wanted_text(text: str, entities: list[Entity]) -> str:
     return re.sub(r"\s+", " ", "".join(pieces)).strip(" ,;")
 
 
+def delexicalised_offsets(text: str, spans: list[tuple[int, int, str]]) -> list[int]:
+    """Position k of `delexicalize(text, spans)` (k = 0 .. its length) → position in `text`; a
+    placeholder's first character maps to its span's start, the rest to its end."""
+    out, cursor = [], 0
+    for start, end, kind in sorted(spans):
+        if start < cursor:
+            continue
+        out.extend(range(cursor, start))
+        out.append(start)
+        out.extend([end] * (len(kind) + 1))  # the rest of "<kind>"
+        cursor = end
+    out.extend(range(cursor, len(text) + 1))
+    return out
+
+
+def _acts_in_text(acts: list[tuple[str, float, int, int]], offsets: list[int]) -> list[Act]:
+    """Acts whose spans index the delexicalised text → Acts over the original text."""
+    return [Act(intent, p, offsets[start], offsets[end]) for intent, p, start, end in acts]
+
+
 @dataclass
 class NluPipeline:
     encoder: SentenceEncoder
@@ -83,8 +104,13 @@ class NluPipeline:
         # one batch: the utterance, its wanted part (when different), each keyword
         texts = [text] + ([wanted] if wanted not in ("", text) else []) + keywords
         vectors = self.encoder.encode(texts)  # [len(texts), 384]
-        delexicalized = delexicalize(text, [(e.start, e.end, e.type) for e in entities])
-        intent, confidence, ranking = self.classifier.predict(vectors[0], delexicalized)
+        # a title the catalog lacks reads as a title to the classifier
+        spans = [(e.start, e.end, "title" if e.type == "unknown_title" else e.type)
+                 for e in entities]
+        delexicalized = delexicalize(text, spans)
+        # clause spans of the delexicalised text: each act is placed in the clause that says it
+        intent, confidence, ranking, acts = self.classifier.predict_acts(
+            vectors[0], delexicalized, clause_spans(delexicalized))
         if wanted == "":  # everything said was unwanted ("not a romance"): no pull toward it
             wanted_embedding = np.zeros_like(vectors[0])
         else:
@@ -98,6 +124,7 @@ class NluPipeline:
             wanted_embedding=wanted_embedding,
             intent_ranking=ranking,
             keyword_vectors=dict(zip(keywords, vectors[len(texts) - len(keywords):])),
+            acts=_acts_in_text(acts, delexicalised_offsets(text, spans)),
         )
 
     def _parse_payload(self, text: str, intent: str, slots: dict) -> Parse:

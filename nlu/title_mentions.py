@@ -101,12 +101,25 @@ def title_evidence(
     )  # "over the top musicals"
     single = len([w for w in span if w.norm not in ARTICLES]) == 1
     if guard == COMMON:
-        accepted = capitals or (cue and not noun_follows)
+        accepted = capitals or (cue and not noun_follows) or _judged_at_start(words, i, j)
     elif guard == STOP:
         accepted = (capitals and cue) if single else (capitals or (cue and not noun_follows))
     else:  # LEXICON: "I loved Alien", "Scary Movie"
         accepted = capitals and (cue or not single)
     return 0.8 if accepted else None
+
+
+_VERDICT_VERBS = frozenset(("was", "is", "were", "s"))
+_VERDICTS = frozenset("""good great amazing awesome fantastic excellent brilliant terrible bad
+    awful boring fun funny scary hilarious incredible decent okay ok overrated underrated
+    amazingly so really pretty""".split())
+
+
+def _judged_at_start(words: list[Word], i: int, j: int) -> bool:
+    """A capitalised title opening a sentence and judged right after: "Taken was good"."""
+    starts_sentence = i == 0 or any(c in ".!?" for c in words[i].gap_before)
+    return (starts_sentence and words[i].text[:1].isupper() and j + 1 < len(words)
+            and words[j].norm in _VERDICT_VERBS and words[j + 1].norm in _VERDICTS)
 
 
 def _choose_ids(
@@ -163,6 +176,10 @@ def title_candidates(
             if shown_id and (guard == COMMON or (guard == LEXICON and length > 1)):
                 guard = FREE  # the person is talking about what we just showed
             confidence = title_evidence(entry, guard, words, i, j)
+            if (confidence is None and entry is not None and j < n and "(" in words[j].gap_before
+                    and words[j].norm.isdigit() and any(
+                        lexicon.item_years.get(k) == int(words[j].norm) for k in entry.item_ids)):
+                confidence = 0.9  # "Heat (1995)": the year in brackets says it is the film
             if confidence is None:
                 continue
             if entry is not None and not entry.exact:

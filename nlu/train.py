@@ -1,7 +1,10 @@
-"""Train the intent classifier from Rasa YAML data; report held-out accuracy and macro-F1.
+"""Train the intent classifier from Rasa YAML data (plus real seekers' messages when present);
+report held-out accuracy and macro-F1.
 
 The held-out split (stratified, fixed seed) measures the head; the saved model is then trained on
-all examples. The model folder records a fingerprint of the data so a changed nlu.yml retrains.
+all examples. Each fit chooses its per-intent act thresholds on 20 % of its own rows first
+(`fit_intent_head`). The model folder records a fingerprint of the data so a changed nlu.yml,
+seeker file or head format retrains.
 """
 
 from __future__ import annotations
@@ -14,16 +17,73 @@ from pathlib import Path
 import numpy as np
 
 from nlu.encoder import SentenceEncoder
-from nlu.intent_classifier import NGRAM_DIM, IntentClassifier, IntentConfig, delexicalize
-from nlu.training_data import load_nlu_yaml, split_train_test
+from nlu.entities import EntityLexicon, extract_entities
+from nlu.iard import load_seeker_messages
+from nlu.intent_classifier import (
+    HEAD_FORMAT,
+    NGRAM_DIM,
+    IntentClassifier,
+    IntentConfig,
+    choose_thresholds,
+    delexicalize,
+)
+from nlu.training_data import Example, load_nlu_yaml, split_train_test
 from nlu.types import INTENTS
+
+ROOT = Path(__file__).resolve().parent.parent
+THRESHOLD_HOLD_OUT = 0.2  # share of a fit's rows its act thresholds are chosen on
+
+
+def seeker_path(config: IntentConfig) -> Path | None:
+    """The real-seeker data file config names (relative to the project root), if it exists."""
+    if not config.seeker_data:
+        return None
+    path = Path(config.seeker_data)
+    path = path if path.is_absolute() else ROOT / path
+    return path if path.exists() else None
 
 
 def fingerprint(nlu_path: Path, config: IntentConfig) -> str:
     digest = hashlib.sha256(Path(nlu_path).read_bytes())
     digest.update(json.dumps(config.__dict__, sort_keys=True).encode())
-    digest.update(f"features:embedding+delexicalised-ngrams{NGRAM_DIM}:v2".encode())
+    digest.update(f"features:embedding+delexicalised-ngrams{NGRAM_DIM}:{HEAD_FORMAT}".encode())
+    seekers = seeker_path(config)
+    if seekers is not None:
+        digest.update(seekers.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def fit_intent_head(vectors: np.ndarray, texts: list[str], labels: list[tuple[str, ...]],
+                    config: IntentConfig, fallback_intent: str) -> IntentClassifier:
+    """The multi-label head on [n, 384] vectors, their delexicalised texts and label tuples.
+
+    Fitted twice: on 80 % of the rows (seeded), whose predictions on the other 20 % choose the
+    per-intent act thresholds; then on all rows, keeping those thresholds."""
+    intents = [i for i in INTENTS if any(i in label for label in labels)]
+    order = np.random.default_rng(config.seed).permutation(len(labels))
+    held = order[: int(len(labels) * THRESHOLD_HOLD_OUT)]
+    fit = order[len(held):]
+    first = IntentClassifier.train(vectors[fit], [texts[i] for i in fit],
+                                   [labels[i] for i in fit], config, fallback_intent, intents)
+    probabilities = first.probabilities(vectors[held], [texts[i] for i in held])
+    targets = np.array([[i in labels[row] for i in intents] for row in held], dtype=np.float32)
+    return IntentClassifier.train(vectors, texts, labels, config, fallback_intent, intents,
+                                  choose_thresholds(probabilities, targets))
+
+
+def seeker_examples(config: IntentConfig, lexicon: EntityLexicon | None
+                    ) -> tuple[list[str], list[str], list[tuple[str, ...]]]:
+    """(texts, delexicalised texts, label tuples) of the real-seeker file, or three empty lists.
+    Without a lexicon the texts stay as they are."""
+    path = seeker_path(config)
+    if path is None:
+        return [], [], []
+    messages = load_seeker_messages(path)
+    texts = [m.text for m in messages]
+    delexicalised = texts if lexicon is None else [
+        delexicalize(t, [(e.start, e.end, e.type) for e in extract_entities(t, lexicon)])
+        for t in texts]
+    return texts, delexicalised, [m.intents for m in messages]
 
 
 def macro_f1(truth: list[str], predicted: list[str], labels: list[str]) -> float:
@@ -52,6 +112,17 @@ def evaluate(
     }
 
 
+def example_rows(examples: list[Example], encoder: SentenceEncoder
+                 ) -> tuple[np.ndarray, list[str], list[tuple[str, ...]]]:
+    """data/nlu.yml examples → ([n, 384] vectors, texts delexicalised by their annotations,
+    one-intent label tuples)."""
+    # the n-grams read the delexicalised text, as parse() gives it at run time ("<title> vibes")
+    delexicalized = [delexicalize(e.text, [(a.start, a.end, a.entity) for a in e.entities])
+                     for e in examples]
+    return encoder.encode([e.text for e in examples]), delexicalized, [
+        (e.intent,) for e in examples]
+
+
 def train_intents(
     nlu_path: Path,
     encoder: SentenceEncoder,
@@ -59,43 +130,40 @@ def train_intents(
     fallback_intent: str,
     out_dir: Path,
     log=print,
+    lexicon: EntityLexicon | None = None,
 ) -> dict:
+    """Train and save the head; → its card (fingerprint, held-out numbers, seconds).
+
+    Rows: data/nlu.yml (delexicalised by its annotations) plus, when config.seeker_data exists,
+    the real seekers' messages with their several acts (delexicalised by `lexicon`'s run-time
+    spans when given). The held-out numbers are on the data/nlu.yml split; the seekers'
+    messages are in both fits."""
     started = time.time()
-    data = load_nlu_yaml(nlu_path)
-    examples = data.examples
-    intents = [i for i in INTENTS if any(e.intent == i for e in examples)]
-    texts = [e.text for e in examples]
-    delexicalized = {e.text: delexicalize(e.text, [(a.start, a.end, a.entity) for a in e.entities])
-                     for e in examples}
-    log(f"Encoding {len(texts)} NLU examples ...")
-    vectors = encoder.encode(texts)  # [n, 384]
-    index = {t: i for i, t in enumerate(texts)}
+    examples = load_nlu_yaml(nlu_path).examples
+    seeker_texts, seeker_delexicalized, seeker_labels = seeker_examples(config, lexicon)
+    log(f"Encoding {len(examples)} NLU examples and {len(seeker_texts)} seeker messages ...")
+    seeker_vectors = encoder.encode(seeker_texts)  # [n_seekers, 384] ([0, 384] without)
     train, test = split_train_test(examples, test_fraction=0.2, seed=config.seed)
-    rows = lambda part: np.array([index[e.text] for e in part])  # noqa: E731
-    # the n-grams read the delexicalised text, as parse() gives it at run time ("<title> vibes")
-    held_out = IntentClassifier.train(
-        vectors[rows(train)],
-        [delexicalized[e.text] for e in train],
-        [e.intent for e in train],
-        config,
-        fallback_intent,
-        intents,
-    )
-    metrics = evaluate(
-        held_out, vectors[rows(test)], [delexicalized[e.text] for e in test],
-        [e.intent for e in test]
-    )
+
+    def fit(part: list[Example]) -> IntentClassifier:
+        vectors, texts, labels = example_rows(part, encoder)
+        return fit_intent_head(np.vstack([vectors, seeker_vectors]),
+                               texts + seeker_delexicalized, labels + seeker_labels, config,
+                               fallback_intent)
+
+    test_texts = [delexicalize(e.text, [(a.start, a.end, a.entity) for a in e.entities])
+                  for e in test]
+    metrics = evaluate(fit(train), encoder.encode([e.text for e in test]), test_texts,
+                       [e.intent for e in test])
     log(
         f"Held-out intent accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f} "
         f"on {metrics['n']} examples"
     )
-    final = IntentClassifier.train(
-        vectors, [delexicalized[t] for t in texts], [e.intent for e in examples], config,
-        fallback_intent, intents
-    )
+    final = fit(examples)
     card = {
         "fingerprint": fingerprint(nlu_path, config),
         "n_examples": len(examples),
+        "n_seeker_messages": len(seeker_texts),
         "held_out": metrics,
         "train_seconds": round(time.time() - started, 1),
         "data": str(nlu_path),
@@ -110,3 +178,4 @@ def is_current(nlu_path: Path, config: IntentConfig, out_dir: Path) -> bool:
         return False
     meta = json.loads(meta_path.read_text())
     return meta.get("card", {}).get("fingerprint") == fingerprint(nlu_path, config)
+

@@ -32,7 +32,9 @@ FALLBACK_INTENT = "nlu_fallback"
 class Entity:
     """One thing the person mentioned.
 
-    type: "title" | "person" | "genre" | "year" | "keyword" | "reference"
+    type: "title" | "person" | "genre" | "year" | "keyword" | "reference", or
+        "unknown_title" (a title the catalog lacks; value: its surface text) and "attribute"
+        (a soft wish: value "violence:down" style, `weights` its genre direction)
     value: canonical value — item id (title), full name (person), catalog genre name (genre),
         "1990-1999" style range (year), lower-cased phrase (keyword),
         "2" / "1,2" / "last" (reference)
@@ -54,10 +56,14 @@ class Entity:
     year_min: int | None = None
     year_max: int | None = None
     confidence: float = 1.0
+    # attribute (a soft wish, nlu/soft_wishes.py): signed genre weights of its direction,
+    # (("Horror", -1.0), ("War", -1.0), ...) for "less violent"
+    weights: tuple[tuple[str, float], ...] = ()
 
     def to_json(self) -> dict:
         d = asdict(self)
         d["item_ids"] = list(self.item_ids)
+        d["weights"] = [list(w) for w in self.weights]
         return {k: v for k, v in d.items() if v is not None and v != []}
 
 
@@ -77,6 +83,21 @@ class ParseContext:
     last_shown: tuple[ShownItem, ...] = ()
 
 
+@dataclass(frozen=True)
+class Act:
+    """One dialogue act of a message: "I've seen that one, who is in the second?" holds two.
+
+    intent: one of INTENTS; confidence: the multi-label head's probability for it;
+    start / end: the character span of the clause it was read from (the whole text when the
+    message was not split). Entities whose span lies inside [start, end) belong to this act.
+    """
+
+    intent: str
+    confidence: float
+    start: int = 0
+    end: int = 0
+
+
 @dataclass
 class Parse:
     text: str
@@ -90,6 +111,9 @@ class Parse:
     intent_ranking: list[tuple[str, float]] = field(default_factory=list)
     slots: dict = field(default_factory=dict)  # payload fields ("rating": 4.5), for the policy
     keyword_vectors: dict = field(default_factory=dict)  # keyword value → [384] embedding
+    # every act of the message in text order (several for "seen it, who is in the second?");
+    # empty: one act, `intent`. `intent` stays the main act (Rasa's top intent).
+    acts: list[Act] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from nlu.entity_words import STOPWORDS
 from nlu.normalize import TOKEN_PATTERN, fold, normalize_word, title_key_word
 
-RANK = {"reference": 6, "title": 5, "person": 4, "year": 3, "genre": 2, "keyword": 1}
+RANK = {"reference": 6, "title": 5, "unknown_title": 5, "person": 4, "year": 3, "genre": 2,
+        "keyword": 1, "attribute": 1}
 _SENTENCE_END = frozenset(".!?")
 _HARD_BREAK = frozenset('.!?;()"“”')
 _QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|(?<!\w)[\'‘]([^\'‘’]+)[\'’](?!\w)')

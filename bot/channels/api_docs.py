@@ -96,6 +96,8 @@ class Health(Shape):
     pid: int
     store: str
     items: int
+    model: str | None = Field(None, description="the ranker version this worker serves "
+                                                "(\"flat\": the build's own; null: linear)")
 
 
 # -- Rasa's formats ------------------------------------------------------------------------------
@@ -175,6 +177,9 @@ class SpokenTurn(Shape):
 class RetrainRequest(Shape):
     force: bool = Field(True, description="retrain everything (false: only what is stale, "
                                           "as `convrec train` without --force)")
+    incremental: bool = Field(False, description="fine-tune the ranker on the behavior log's "
+                                                 "events since its last training instead")
+    max_seconds: float | None = Field(None, description="incremental: time budget (default 60)")
 
 
 class RetrainJob(Shape):
@@ -188,6 +193,9 @@ class RetrainJob(Shape):
     returncode: int | None
     log: str
     log_tail: str | None = None
+    incremental: bool = False
+    model_version: str | None = Field(None, description="the ranker version the job made, once "
+                                                        "the worker that started it serves it")
 
 
 class RetrainJobs(Shape):

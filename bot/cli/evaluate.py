@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 from bot.build import ensure_catalog, ensure_encoder
 from bot.cli.log import log
 from bot.config import Config, load_config
-from bot.evaluation import redial, simulator
+from bot.evaluation import nlu, redial, replay, simulator
 from recommender.data.build import DataBuildError
 from recommender.evaluation import analysis, ranking, tasks
 
@@ -87,11 +87,35 @@ def evaluate_redial(args: argparse.Namespace) -> int:
     return 0
 
 
+def evaluate_replay(args: argparse.Namespace) -> int:
+    """ReDial seeker turns replayed through the agent: transcripts + JSON."""
+    config = load_config(args.config)
+    _single_threaded()
+    out_dir = Path(args.out) if args.out else config.path("artifacts") / "reports"
+    try:
+        result = replay.replay(config, Path(args.data), out_dir, args.limit, log=log)
+    except FileNotFoundError as e:
+        log(f"error: {e}")
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def evaluate_nlu(args: argparse.Namespace) -> int:
+    """Intent / act / slot / polarity quality: data/nlu.yml held-out and IARD dev (k-fold)."""
+    config = load_config(args.config)
+    _single_threaded()
+    out_dir = Path(args.out) if args.out else config.path("artifacts") / "reports"
+    result = nlu.evaluate_nlu(config, config.root, args.folds, out_dir, log=log)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def simulate(args: argparse.Namespace) -> int:
     """User simulator through the real Agent: success within N turns, configured vs linear."""
     config = load_config(args.config)
     result = simulator.simulate(config, args.n, args.turns, args.seed, not args.no_compare,
-                                log=log)
+                                log=log, people=args.people)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="encode the catalog and train the models")
     train.add_argument("--force", action="store_true", help="retrain even when up to date")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
+    train.add_argument("--incremental", action="store_true",
+                       help="fine-tune the current ranker on the behavior log's new events "
+                            "(a full retrain when the catalog changed)")
+    train.add_argument("--max-seconds", type=float, default=60.0,
+                       help="--incremental: time budget of the fine-tuning (default 60)")
     train.set_defaults(handler="train")
 
     serve = sub.add_parser("serve", help="serve HTTP: REST, Rasa webhook, socket.io, widget, "
@@ -103,6 +108,21 @@ def build_parser() -> argparse.ArgumentParser:
     redial.add_argument("--out", help="report folder (default: <artifacts>/reports)")
     redial.add_argument("--quiet", action="store_true", help="no progress bars")
     redial.set_defaults(handler="evaluate_redial")
+    replay = evaluate_sub.add_parser(
+        "replay", help="the seeker side of ReDial valid conversations replayed through the agent: "
+                       "help-text share, stated-constraint violations, success within 5 turns")
+    replay.add_argument("--data", required=True, help="folder with valid_data.jsonl and "
+                                                      "movies_with_mentions.csv")
+    replay.add_argument("--limit", type=int, default=100, help="conversations (default 100)")
+    replay.add_argument("--out", help="report folder (default: <artifacts>/reports)")
+    replay.set_defaults(handler="evaluate_replay")
+    nlu = evaluate_sub.add_parser(
+        "nlu", help="NLU quality on data/nlu.yml held-out and IARD dev (k-fold over "
+                    "conversations): intent accuracy / macro-F1, acts micro-F1, fallback rate, "
+                    "per-intent F1, slot recall, polarity accuracy (JSON)")
+    nlu.add_argument("--folds", type=int, default=5, help="IARD folds (default 5)")
+    nlu.add_argument("--out", help="report folder (default: <artifacts>/reports)")
+    nlu.set_defaults(handler="evaluate_nlu")
 
     simulate = sub.add_parser(
         "simulate", help="simulated people with a hidden target talk to the agent: success rate "
@@ -112,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=7)
     simulate.add_argument("--no-compare", action="store_true",
                           help="skip the same run with the linear ranker")
+    simulate.add_argument("--people", action="store_true",
+                          help="talk like people: typos, short replies, changes of mind")
     simulate.set_defaults(handler="simulate")
 
     analyze = sub.add_parser("analyze", help="behavior analysis: user segments and plots into a "

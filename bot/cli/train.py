@@ -9,8 +9,9 @@ import argparse
 from bot.build import ensure_catalog, ensure_encoder, ensure_intent_model
 from bot.cli.log import log
 from bot.config import load_config
-from bot.training.ranker import train_ranker
+from bot.training.ranker import train_ranker, train_ranker_incremental
 from nlu.encoder_onnx import OnnxEncoderError
+from nlu.entities import EntityLexicon
 from nlu.train import train_intents
 from recommender.data import item_vectors
 from recommender.data.build import DataBuildError, build_movies
@@ -28,6 +29,9 @@ def data_build(args: argparse.Namespace) -> int:
 
 def train(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    if getattr(args, "incremental", False) and args.force:
+        log("error: --incremental and --force exclude each other (--force: a full retrain)")
+        return 2
     catalog = ensure_catalog(config, log)
     try:
         encoder = ensure_encoder(config, log)  # exported once, skipped when current
@@ -37,13 +41,20 @@ def train(args: argparse.Namespace) -> int:
     vectors = item_vectors.load_or_build(catalog, config.catalog_dir,
                                          lambda texts: encoder.encode(texts, progress=True),
                                          log=log)
+    lexicon = EntityLexicon.from_catalog(catalog)  # delexicalises the real seekers' messages
     if args.force:
         train_intents(config.path("nlu_data"), encoder, config.nlu.intent,
-                      config.nlu.fallback_intent, config.models_dir / "intent", log=log)
+                      config.nlu.fallback_intent, config.models_dir / "intent", log=log,
+                      lexicon=lexicon)
     else:
-        ensure_intent_model(config, encoder, log)
-    # the conversational multi-task ranker (SASRec + MMoE) when recommender.ranker is mmoe
-    train_ranker(config, catalog, vectors, encoder, args.force, log,
-                 progress=not getattr(args, "quiet", False))
+        ensure_intent_model(config, encoder, lexicon, log)
+    # the conversational multi-task ranker (SASRec + MMoE) when recommender.ranker is mmoe;
+    # --incremental: fine-tuned on the behavior log's new events (full when the catalog changed)
+    progress = not getattr(args, "quiet", False)
+    if getattr(args, "incremental", False):
+        train_ranker_incremental(config, catalog, vectors, encoder, args.max_seconds, log,
+                                 progress=progress)
+    else:
+        train_ranker(config, catalog, vectors, encoder, args.force, log, progress=progress)
     log("Everything config.yml asks for is trained.")
     return 0

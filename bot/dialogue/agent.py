@@ -6,6 +6,8 @@ persist the turn (store) → Reply. The agent knows no channel.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -14,7 +16,8 @@ from contextlib import AbstractContextManager, nullcontext
 import numpy as np
 
 from bot.config import Config
-from bot.dialogue.policy import Action, decide, interpret
+from bot.dialogue.carryover import at_catalog_edge, relaxations
+from bot.dialogue.policy import Action
 from bot.dialogue.replies import (
     MOOD_QUICK_REPLIES,
     Reply,
@@ -23,14 +26,28 @@ from bot.dialogue.replies import (
     constraint_summary,
     item_quick_replies,
 )
-from bot.dialogue.state import SessionState, reset_preferences, target_items, update
+from bot.dialogue.state import (
+    FeedbackEvent,
+    SessionState,
+    reset_preferences,
+    target_items,
+)
+from bot.dialogue.turn import run_turn
 from bot.errors import InputError, clean_message
 from bot.stores.sqlite import SessionStore
 from nlu.parse import NluPipeline, PayloadError
 from nlu.types import INTENTS, Parse, ParseContext, ShownItem
+from recommender.data.behavior_log import encode_context
 from recommender.data.item_vectors import genre_prototypes
 from recommender.domain.catalog import Catalog
 from recommender.serving.recommend import Recommender, RecommendRequest
+
+
+def feedback_context(state: SessionState) -> dict:
+    """The context stored with a turn's feedback rows: the list the person was shown (the
+    state before the turn) and what the request that produced it knew."""
+    return encode_context([i["id"] for i in state.last_shown], state.turn, state.interest_vector,
+                          state.constraints.to_json(), state.positive_items, state.excluded())
 
 
 class Agent:
@@ -113,18 +130,17 @@ class Agent:
             unknown = [i for i in target_items(parse) if i not in self.catalog]
             if unknown:
                 raise InputError(f"unknown item id {unknown[0]!r}")
-            parse = interpret(parse, state)
             started = time.perf_counter()
-            new_state, feedback = update(state, parse, self.params, self.item_vector,
-                                         self.genre_vectors.get)
-            has_history = new_state.user_id is not None
-            action = decide(new_state, parse, has_history,
-                            self.config.policy.ask_before_recommending)
-            new_state, reply = self._act(action, new_state, parse)
+            # every act of the message, read against what the bot last said (bot/dialogue/turn.py)
+            new_state, reply, feedback, parse = self._turn(state, parse, context,
+                                                           split=intent is None)
             reply.intent = {"name": parse.intent, "confidence": round(float(parse.confidence), 4)}
             reply.entities = [e.to_json() for e in parse.entities]
-            feedback_rows = [{"item_id": f.item_id, "kind": f.kind, "value": f.value}
-                             for f in feedback]
+            # the behavior log keeps what training needs of the turn: the list shown and the
+            # state it was recommended from (recommender/data/behavior_log.py)
+            shown_context = feedback_context(state) if feedback else None
+            feedback_rows = [{"item_id": f.item_id, "kind": f.kind, "value": f.value,
+                              "context": shown_context} for f in feedback]
             user_event = {"text": text, "intent": reply.intent, "entities": reply.entities}
             bot_event = {**reply.to_json(), "action": reply.action,
                          "ms": round(1000 * (time.perf_counter() - started), 2)}
@@ -136,6 +152,15 @@ class Agent:
                 while len(self._states) > 10_000:
                     self._states.popitem(last=False)
             return reply
+
+    def _turn(self, state: SessionState, parse: Parse, context: ParseContext, split: bool
+              ) -> tuple[SessionState, Reply, list[FeedbackEvent], Parse]:
+        return run_turn(self, state, parse, context, split)
+
+    def coverage(self) -> str:
+        """"films from 1902 to 2016": what the catalog covers, from the catalog."""
+        years = self.catalog.years[self.catalog.years > 0]
+        return f"{len(self.catalog):,} films from {years.min()} to {years.max()}"
 
     def forget_cached(self, session_id: str | None = None) -> None:
         """Drop cached states (another process may have written them)."""
@@ -173,17 +198,31 @@ class Agent:
             key = {"accepted": "accepted", "rejected": "rejected", "seen": "seen",
                    "rated": "rated"}[action.feedback]
             reply.text = t.render(key, turn, title=names)
+            state.last_question = "more_like_it" if key == "accepted" else "list"
             reply.quick_replies = [{"title": "More like it",
                                     "payload": f'/refine{{"item":"{action.item_ids[0]}"}}'},
                                    {"title": "Something else", "payload": "/ask_more"}]
         elif action.kind == "answer":
             item = self.catalog.get(action.item_ids[0])
             state.focus_item = item.id
+            people = item.directors if re.search(r"direct|made it", parse.text.lower()) \
+                else item.cast if re.search(r"\b(cast|star|actor|actress|who'?s in|who is in)",
+                                            parse.text.lower()) else ()
+            if people:  # "what else did he make" next means this person
+                state.focus_person = people[0]
             reply.text = t.render("item_info", turn, answer=answer_about(item, parse.text))
             reply.quick_replies = [{"title": "I'll watch it",
                                     "payload": f'/accept{{"item":"{item.id}"}}'},
                                    {"title": "Not for me",
                                     "payload": f'/reject{{"item":"{item.id}"}}'}]
+        elif action.kind == "acknowledge":  # "lol", "thats great": a nudge about what's next
+            reply.text = t.render("acknowledge_list" if state.last_shown else "acknowledge", turn)
+            reply.quick_replies = (item_quick_replies(state.last_shown) if state.last_shown
+                                   else list(MOOD_QUICK_REPLIES))
+        elif action.kind == "unknown_title":
+            reply.text = t.render("unknown_title", turn, name=parse.text.strip(" ?!."),
+                                  coverage=self.coverage())
+            reply.quick_replies = list(MOOD_QUICK_REPLIES)
         elif action.kind == "which_item":
             reply.text = t.render("which_item", turn)
             reply.quick_replies = item_quick_replies(state.last_shown)
@@ -199,6 +238,11 @@ class Agent:
         return state, reply
 
     def _request(self, state: SessionState, k: int, popular: bool) -> RecommendRequest:
+        c = state.constraints
+        # nothing specific known yet: the recommender's cold start (varied, well liked, recent)
+        cold = state.user_id is None and not state.positive_items and not (
+            c.genres_wanted or c.people_wanted or c.year_min is not None
+            or c.year_max is not None)
         return RecommendRequest(
             interest_vector=None if popular else state.interest_vector,
             constraints=state.constraints,
@@ -206,21 +250,59 @@ class Agent:
             excluded_items=state.excluded(),
             user_id=state.user_id,
             k=k,
+            cold_start=cold,
+            described=state.described and not popular,
+            prefer_genres=tuple(state.occasion_genres) if cold else (),
         )
+
+    def _relaxed(self, state: SessionState, request: RecommendRequest, parse: Parse
+                 ) -> tuple[list, list[str], str | None]:
+        """When nothing fits: at the catalog's edge ("newer" after its last year), the closest
+        years it has; else the request without what the person did not name in this turn
+        (bot/dialogue/carryover.py). (results, [what was loosened: "years" or kinds], the
+        sentence that says so) or ([], [], None)."""
+        years = self.catalog.years[self.catalog.years > 0]
+        first, last = int(years.min()), int(years.max())
+        c = state.constraints
+        if at_catalog_edge(c, last, first) or (c.year_min is not None and c.year_min >= last - 2):
+            for year_min in (last, last - 3, last - 10):
+                looser = dataclasses.replace(c.copy(), year_min=year_min, year_max=None)
+                found = self.recommender.recommend(dataclasses.replace(request,
+                                                                       constraints=looser))
+                if found:
+                    state.constraints = looser
+                    return found, ["years"], \
+                        f"my catalog ends in {last}, so these are the newest I have"
+        named = {e.type for e in parse.entities if e.polarity == "wanted"}
+        for kinds, dropped, looser in relaxations(c, named):
+            found = self.recommender.recommend(dataclasses.replace(request, constraints=looser))
+            if found:
+                state.constraints = looser
+                return found, kinds, f"nothing fits all of that, so I left out {dropped}"
+        return [], [], None
 
     def _recommend(self, state: SessionState, reply: Reply, parse: Parse,
                    popular: bool) -> tuple[SessionState, Reply]:
         t, turn = self.templates, state.turn
         k = self.config.policy.recommendations_per_turn
-        results = self.recommender.recommend(self._request(state, k, popular))
+        request = self._request(state, k, popular)
+        results = self.recommender.recommend(request)
+        relaxed, loosened = None, []
+        if not results:
+            results, loosened, relaxed = self._relaxed(state, request, parse)
         summary = constraint_summary(state.constraints)
         if not results:
             key = "no_more_results" if state.shown else "no_results"
-            reply.text = t.render(key, turn, summary=summary)
+            reply.text = t.render(key, turn, summary=summary, coverage=self.coverage())
             reply.action = "no_results"
             return state, reply
         items = [r.to_json() for r in results]
-        if popular:
+        if relaxed:
+            reply.text = t.render("recommend_relaxed", turn, relaxed=relaxed, summary=summary)
+            reply.relaxed = loosened
+        elif parse.slots.get("occasion"):
+            reply.text = t.render("recommend_occasion", turn, occasion=parse.slots["occasion"])
+        elif popular:
             reply.text = t.render("recommend_popular", turn)
         elif parse.intent == "state_preference":
             reply.text = t.render("recommend_after_preference", turn, summary=summary)
@@ -237,7 +319,12 @@ class Agent:
                  action: Action) -> tuple[SessionState, Reply]:
         """Swap the rejected / seen items of the shown list for new ones, in place."""
         t, turn = self.templates, state.turn
-        gone = [i for i in action.item_ids if i in {s["id"] for s in state.last_shown}]
+        # what was rejected or seen goes, and so does what breaks a limit said in this turn
+        # ("not that one, no horror": the other horror films on the list go too)
+        fits = self.recommender.constraint_index.allowed(state.constraints,
+                                                         np.zeros(0, dtype=np.int64))
+        gone = [s["id"] for s in state.last_shown if s["id"] in action.item_ids
+                or not fits[self.catalog.index[s["id"]]]]
         names = ", ".join(self.catalog.get(i).title for i in action.item_ids)
         results = self.recommender.recommend(self._request(state, len(gone), False))
         fresh = iter(r.to_json() for r in results)

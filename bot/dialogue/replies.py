@@ -24,6 +24,7 @@ class Reply:
     intent: dict = field(default_factory=dict)  # {"name", "confidence"}
     entities: list[dict] = field(default_factory=list)
     action: str = ""  # what the policy decided: recommend, clarify, answer, ...
+    relaxed: list[str] = field(default_factory=list)  # limits loosened to find items, in words
 
     def to_json(self) -> dict:
         return {"session": self.session, "intent": self.intent, "entities": self.entities,

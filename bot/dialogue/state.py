@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.dialogue.carryover import carry_over
 from bot.dialogue.interest import InterestParams, Signal, update_interest
 from nlu.types import WANTED, Entity, Parse
 from recommender.domain.constraints import Constraints
@@ -30,6 +31,7 @@ tell find get want wanna need looking for to of for tonight today now maybe idea
 hi hey hello ok okay so just else more other another another's new let lets let's do have got
 is are be it that this there here like really very kind sort
 first second third fourth fifth last one two three number both all them those these
+surprise random whatever bored idea
 """.split())
 
 
@@ -48,6 +50,14 @@ class SessionState:
     focus_item: str | None = None  # the item last talked about
     asked_clarification: bool = False
     turn: int = 0
+    # the bot's side: what it last asked (bot/dialogue/short_replies.py: "item", "list",
+    # "more_like_it", "more", "preference", "which" or None), the person last talked about, how
+    # many replies in a row were the help text, and whether the person described what they want
+    last_question: str | None = None
+    focus_person: str | None = None
+    help_streak: int = 0
+    described: bool = False
+    occasion_genres: list[str] = field(default_factory=list)  # "date night" → Romance, Comedy
 
     def knows_something(self, has_history: bool) -> bool:
         return (self.interest_vector is not None or not self.constraints.is_empty()
@@ -73,6 +83,9 @@ class SessionState:
             "positive_items": self.positive_items, "shown": self.shown,
             "last_shown": self.last_shown, "focus_item": self.focus_item,
             "asked_clarification": self.asked_clarification, "turn": self.turn,
+            "last_question": self.last_question, "focus_person": self.focus_person,
+            "help_streak": self.help_streak, "described": self.described,
+            "occasion_genres": self.occasion_genres,
         }
 
     @staticmethod
@@ -88,6 +101,9 @@ class SessionState:
             focus_item=d.get("focus_item"),
             asked_clarification=bool(d.get("asked_clarification", False)),
             turn=int(d.get("turn", 0)),
+            last_question=d.get("last_question"), focus_person=d.get("focus_person"),
+            help_streak=int(d.get("help_streak", 0)), described=bool(d.get("described", False)),
+            occasion_genres=list(d.get("occasion_genres", [])),
         )
 
 
@@ -194,11 +210,11 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
     if intent in PREFERENCE_INTENTS:
         subject = [e for e in parse.entities if e.polarity == WANTED
                    and e.type in ("genre", "person", "keyword", "title")]
-        if intent == "request_recommendation" and subject:
-            # a new request with its own subject starts a new topic: what was wanted before goes
-            # (dislikes, seen and rejected items stay)
-            c.genres_wanted, c.people_wanted, c.keywords_wanted = set(), set(), set()
-            c.year_min = c.year_max = None
+        # carry-over (bot/dialogue/carryover.py): a new value of a kind already wanted replaces
+        # it, another kind adds, a reversal takes back what was wanted; year limits and dislikes
+        # stay. A replaced subject starts a new topic: the interest and pointed items go too.
+        replaced = carry_over(c, parse.entities, parse.text, refining=intent == "refine")
+        if replaced and (subject or intent == "request_recommendation"):
             state.positive_items = []
             state.interest_vector = None
         record_constraints(c, parse.entities)
@@ -212,6 +228,13 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
                 vector = parse.keyword_vectors.get(entity.value)
                 if vector is not None:  # "less violent": away from what "violent" means
                     signals.append(Signal("attribute", vector, 1.0 if wanted else -1.0))
+            elif entity.type == "attribute":  # NLU (issue 14): a soft wish's genre direction
+                # ("less violent": away from Horror, War, Crime), as much as one genre in all
+                total = sum(abs(weight) for _, weight in entity.weights)
+                for genre, weight in entity.weights:
+                    vector = genre_vector(genre)
+                    if vector is not None:
+                        signals.append(Signal("attribute", vector, weight / total))
             elif entity.type in ("title", "reference"):
                 for item_id in entity.item_ids:
                     vector = item_vector(item_id)
@@ -223,14 +246,29 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
                             signals.append(Signal("reference", vector))
                     else:
                         feedback(item_id, "rejected")
+        if parse.slots.get("soft_genres"):
+            state.occasion_genres = list(parse.slots["soft_genres"])
+        for genre in parse.slots.get("soft_genres", ()):  # an occasion's genres: a pull only
+            vector = genre_vector(genre)
+            if vector is not None:
+                signals.append(Signal("attribute", vector))
         if has_content(parse.text) and parse.embedding is not None:
             utterance = parse.wanted_embedding if parse.wanted_embedding is not None \
                 else parse.embedding
             if np.any(utterance):  # all-zero: everything said was unwanted
                 signals.append(Signal("utterance", utterance))
+                state.described = True
+    elif intent not in ("reset", "restart"):
+        # a dislike or a year limit holds whatever the turn's intent ("not that one, no horror"
+        # reads as reject; "seen it, anything older?" as seen)
+        record_constraints(c, [e for e in parse.entities if e.type == "year" or (
+            e.polarity != WANTED and e.type in ("genre", "person", "keyword"))])
 
     if targets:
         state.focus_item = targets[0]
+    people = [e.value for e in parse.entities if e.type == "person" and e.polarity == WANTED]
+    if people:
+        state.focus_person = people[-1]
     state.interest_vector = update_interest(state.interest_vector, signals, params)
     return state, events
 
@@ -272,6 +310,9 @@ def reset_preferences(state: SessionState) -> SessionState:
     state.interest_vector = None
     state.constraints = Constraints()
     state.positive_items = []
+    state.described = False
+    state.focus_person = None
+    state.occasion_genres = []
     state.last_shown = []
     state.asked_clarification = False
     return state

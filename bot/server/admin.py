@@ -24,6 +24,7 @@ from bot.channels import api_docs as docs
 from bot.channels.json_body import read_json
 from bot.errors import HttpError
 from bot.server.retrain import RetrainJobs
+from recommender.serving.model_versions import VersionError
 
 
 def forget_user(agent, user_id: str) -> dict:
@@ -66,12 +67,18 @@ def add_admin_routes(api: FastAPI, runtime, jobs: RetrainJobs) -> None:
     @api.get("/admin/feedback", tags=["admin"], summary="The newest rows of the behavior log")
     async def admin_feedback(limit: int = 100):
         rows = await runtime.run(agent.store.behavior_log)
-        return {"behavior_log": rows[-max(1, min(limit, 10_000)):]}
+        # the stored context (~1.3 KB, for training) shortened to the list that was shown
+        return {"behavior_log": [
+            {**{k: v for k, v in row.items() if k != "context"},
+             "shown": (row.get("context") or {}).get("shown")}
+            for row in rows[-max(1, min(limit, 10_000)):]]}
 
     @api.post("/admin/retrain", tags=["admin"], status_code=202,
               summary="Start `convrec train` in the background",
-              description="One job at a time per machine: 409 while one runs. The server keeps "
-                          "serving the models it loaded; restart it to serve the new ones.",
+              description="One job at a time per machine: 409 while one runs. "
+                          "`incremental`: fine-tune the ranker on the behavior log's new events "
+                          "within `max_seconds`. The job writes a new model version; every "
+                          "worker swaps it in between turns, without a restart.",
               openapi_extra=docs.body(docs.RetrainRequest, description="optional"),
               responses=docs.answers(docs.RetrainJob, 400, 409, status=202,
                                      description="started"))
@@ -80,10 +87,16 @@ def add_admin_routes(api: FastAPI, runtime, jobs: RetrainJobs) -> None:
         options = read_json(raw) if raw.strip() else {}
         if not isinstance(options, dict):
             raise HttpError(400, "expected a JSON object such as {\"force\": true}, or no body")
-        force = options.get("force", True)
+        force, incremental = options.get("force", True), options.get("incremental", False)
+        max_seconds = options.get("max_seconds")
         if not isinstance(force, bool):
             raise HttpError(400, "'force' must be true or false")
-        job = await runtime.run(jobs.start, force)
+        if not isinstance(incremental, bool):
+            raise HttpError(400, "'incremental' must be true or false")
+        if max_seconds is not None and (isinstance(max_seconds, bool) or not isinstance(
+                max_seconds, (int, float)) or not 1 <= max_seconds <= 3600):
+            raise HttpError(400, "'max_seconds' must be a number of seconds from 1 to 3600")
+        job = await runtime.run(jobs.start, force, incremental, max_seconds)
         return JSONResponse(job, status_code=202, headers={"Location": f"/admin/retrain/"
                                                                        f"{job['id']}"})
 
@@ -99,6 +112,31 @@ def add_admin_routes(api: FastAPI, runtime, jobs: RetrainJobs) -> None:
         if job is None:
             raise HttpError(404, f"no retrain job {job_id!r}")
         return job
+
+    def reloader():
+        if runtime.models is None:
+            raise HttpError(409, "no live reload: recommender.ranker is not a trained model")
+        return runtime.models
+
+    @api.post("/admin/reload", tags=["admin"], responses=docs.answers(None, 409),
+              summary="Load the model version the pointer names now (409: refused, old kept)")
+    async def reload():
+        try:
+            return await runtime.run(reloader().reload)
+        except VersionError as e:
+            raise HttpError(409, str(e)) from None
+
+    @api.post("/admin/rollback", tags=["admin"], responses=docs.answers(None, 409),
+              summary="Go back one model version (every worker follows within a second)")
+    async def rollback():
+        try:
+            return await runtime.run(reloader().rollback)
+        except VersionError as e:
+            raise HttpError(409, str(e)) from None
+
+    @api.get("/admin/model", tags=["admin"], summary="The model version this worker serves")
+    async def model():
+        return reloader().status()
 
     @api.delete("/users/{user_id}", tags=["admin"],
                 summary="Forget a user: their sessions, events, feedback and behavior-log rows",

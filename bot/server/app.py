@@ -43,6 +43,7 @@ from bot.server.admin import add_admin_routes
 from bot.server.batching import MicroBatchEncoder
 from bot.server.gate import TurnGate
 from bot.server.http_errors import describe_error, install_error_handlers
+from bot.server.reload import ModelReloader
 from bot.server.retrain import RetrainJobs, train_command
 from bot.server.security import AdminAuth, GuardMiddleware, RateLimits, origin_allowed
 from bot.stores.sqlite import SessionBusy
@@ -63,6 +64,7 @@ class Runtime:
     rate_limits: RateLimits
     voice: VoiceChannel | None = None  # when channels.voice is on
     alexa_verifier: AlexaVerifier | None = None
+    models: ModelReloader | None = None  # live reload of the ranker (bot/server/reload.py)
     started: float = field(default_factory=time.time)
     turns: int = 0
     errors: int = 0
@@ -94,13 +96,18 @@ class Runtime:
 
 def create_app(agent: Agent, config: Config, *, voice: VoiceChannel | None = None,
                alexa_verifier: AlexaVerifier | None = None, environ: dict | None = None,
-               retrain: RetrainJobs | None = None):
+               retrain: RetrainJobs | None = None, models: ModelReloader | None = None):
     """The ASGI app. `voice` (a VoiceChannel) and `alexa_verifier` are built from config when
     not given; tests pass a verifier that trusts their own certificate chain. `retrain`: the
-    retrain jobs (default: `convrec train` on $CONVREC_CONFIG, records in paths.state)."""
+    retrain jobs (default: `convrec train` on $CONVREC_CONFIG, records in paths.state).
+    `models`: the ranker's live reload (default: following <models>/ranker's version pointer,
+    polled once a second; none for the linear ranker)."""
     channels = config.channels
     runtime = Runtime(agent, config, anyio.CapacityLimiter(config.server.threads),
                       RateLimits(config.server))
+    runtime.models = models if models is not None else ModelReloader.for_agent(agent, config)
+    if runtime.models is not None:
+        runtime.models.start()
     if channels.voice.enabled:
         runtime.voice = voice or _voice_channel(agent, config)
     if channels.alexa.enabled and channels.alexa.verify:
@@ -108,7 +115,8 @@ def create_app(agent: Agent, config: Config, *, voice: VoiceChannel | None = Non
             max_skew_s=channels.alexa.max_skew_s)
     environ = os.environ if environ is None else environ
     retrain = retrain or RetrainJobs(config.path("state") / "retrain",
-                                     train_command(environ.get("CONVREC_CONFIG")))
+                                     train_command(environ.get("CONVREC_CONFIG")),
+                                     runtime.models)
 
     api = FastAPI(title="convrec", version="1", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json")
@@ -116,11 +124,13 @@ def create_app(agent: Agent, config: Config, *, voice: VoiceChannel | None = Non
     api.state.runtime = runtime
     install_error_handlers(api, runtime.count_error)
 
-    @api.get("/health", summary="Liveness: this worker's pid, its store, the catalog size",
+    @api.get("/health", summary="Liveness: this worker's pid, its store, the catalog size, "
+                                "the ranker version it serves",
              responses=docs.answers(docs.Health))
     async def health():
         return {"status": "ok", "pid": os.getpid(), "store": agent.store.describe(),
-                "items": len(agent.catalog)}
+                "items": len(agent.catalog),
+                "model": runtime.models.version if runtime.models is not None else None}
 
     if channels.rest.enabled:  # convrec's REST API and Rasa's formats
         api.include_router(rest.router(runtime))

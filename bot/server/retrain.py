@@ -9,8 +9,11 @@ One job at a time: the job holds an exclusive `flock` on `<paths.state>/retrain/
 child inherits it, so the lock lasts as long as the training itself, even if the worker that
 started it dies. A second request meanwhile gets `RetrainBusy` (HTTP 409).
 
-The server keeps answering with the models it loaded; restart it (or its workers one by one)
-to serve the retrained ones.
+Training writes a new ranker version and points at it (recommender/serving/model_versions.py);
+every worker follows the pointer (bot/server/reload.py), and the worker that started the job
+loads it as soon as the job succeeds, so the job's record ends with the version it made
+(`model_version`) once this worker serves it. `incremental` runs `convrec train --incremental
+--max-seconds S` (fine-tuning on the behavior log's new events) instead.
 """
 
 from __future__ import annotations
@@ -48,11 +51,13 @@ def train_command(config_path: str | None = None) -> list[str]:
 class RetrainJobs:
     """Start, watch and list retrain jobs whose records live in `folder`."""
 
-    def __init__(self, folder: Path, command: list[str]):
+    def __init__(self, folder: Path, command: list[str], models=None):
         self.folder = Path(folder)
         self.command = list(command)
+        self.models = models  # bot.server.reload.ModelReloader: reloads when a job succeeds
 
-    def start(self, force: bool = True) -> dict:
+    def start(self, force: bool = True, incremental: bool = False,
+              max_seconds: float | None = None) -> dict:
         """Start a job and return its record (status "running"); RetrainBusy if one runs."""
         self.folder.mkdir(parents=True, exist_ok=True)
         lock = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -65,7 +70,10 @@ class RetrainJobs:
                               (f" (job {running[0]})" if running else "") +
                               "; wait for it to finish") from None
         job_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
-        command = self.command + (["--force"] if force else [])
+        command = self.command + (["--force"] if force and not incremental else [])
+        if incremental:
+            command += ["--incremental"] + ([] if max_seconds is None else
+                                            ["--max-seconds", f"{max_seconds:g}"])
         log_path = self.folder / f"{job_id}.log"
         try:
             with open(log_path, "wb") as log:
@@ -75,7 +83,8 @@ class RetrainJobs:
         except OSError:
             os.close(lock)
             raise
-        record = {"id": job_id, "status": "running", "force": force, "pid": process.pid,
+        record = {"id": job_id, "status": "running", "force": force and not incremental,
+                  "incremental": incremental, "pid": process.pid,
                   "command": command, "started": time.time(), "finished": None,
                   "returncode": None, "log": str(log_path)}
         self._write(record)
@@ -86,8 +95,15 @@ class RetrainJobs:
     def _watch(self, process: subprocess.Popen, record: dict, lock: int) -> None:
         try:
             returncode = process.wait()
+            version = None
+            if returncode == 0 and self.models is not None:
+                try:  # serve what it made now, without waiting for the next poll
+                    version = self.models.reload()["version"]
+                except Exception as e:  # refused: said in the log, the old model stays
+                    version = f"refused: {e}"
             record = {**record, "status": "succeeded" if returncode == 0 else "failed",
-                      "returncode": returncode, "finished": time.time()}
+                      "returncode": returncode, "finished": time.time(),
+                      "model_version": version}
             self._write(record)  # before the lock goes: whoever gets it next sees the outcome
         finally:
             os.close(lock)

@@ -9,7 +9,8 @@ Keys (prefix `convrec:`):
     events:<id>     list of JSON events {turn, ts, kind, data}, oldest first
     lock:<id>       the session lock: a random token, with an expiry (SET NX PX)
     feedback        stream: session_id, user_id, item_id, kind, value, ts
-    behavior_log    stream: user_id, item_id, event, value, ts, source — what retraining reads
+    behavior_log    stream: user_id, item_id, event, value, ts, source, session_id, context
+                    (JSON: what was shown at that turn) — what retraining reads
 
 The lock makes the turns of one session apply one after another across workers: a turn takes it
 (bounded wait, then `SessionBusy`), and releases it only if it still holds it (compare the token,
@@ -63,7 +64,8 @@ for _, f in ipairs(cjson.decode(ARGV[7])) do
   redis.call('XADD', KEYS[4], '*', 'session_id', f.session_id, 'user_id', ARGV[3],
              'item_id', f.item_id, 'kind', f.kind, 'value', f.value, 'ts', ARGV[4])
   redis.call('XADD', KEYS[5], '*', 'user_id', ARGV[8], 'item_id', f.item_id, 'event', f.kind,
-             'value', f.value, 'ts', ARGV[4], 'source', 'chat')
+             'value', f.value, 'ts', ARGV[4], 'source', 'chat', 'session_id', f.session_id,
+             'context', f.context)
 end
 if ARGV[9] == '1' then
   redis.call('DEL', KEYS[1])
@@ -178,7 +180,9 @@ class RedisSessionStore:
         event_rows = [json.dumps({"turn": turn, "ts": now, "kind": kind, "data": data})
                       for kind, data in events]
         feedback_rows = [{"session_id": session_id, "item_id": f["item_id"], "kind": f["kind"],
-                          "value": "" if f.get("value") is None else str(f["value"])}
+                          "value": "" if f.get("value") is None else str(f["value"]),
+                          "context": "" if f.get("context") is None
+                          else json.dumps(f["context"], separators=(",", ":"))}
                          for f in feedback]
         try:
             self._save_turn(
@@ -209,10 +213,19 @@ class RedisSessionStore:
                          "ts": float(f["ts"])})
         return rows
 
-    def behavior_log(self) -> list[dict]:
-        return [{"user_id": f["user_id"], "item_id": f["item_id"], "event": f["event"],
-                 "value": _value(f["value"]), "ts": float(f["ts"]), "source": f["source"]}
-                for _, f in self.redis.xrange(self._key("behavior_log"))]
+    def behavior_log(self, after: str | None = None) -> list[dict]:
+        """The behavior log, oldest first; `after`: only entries past that high-water mark (an
+        `id` of an earlier read). Stream ids grow with every XADD, and a turn's entries are
+        added in one script, so a read never sees a later entry without the earlier ones."""
+        rows = []
+        for entry_id, f in self.redis.xrange(self._key("behavior_log"),
+                                             min="(" + after if after else "-"):
+            context = f.get("context") or ""
+            rows.append({"id": entry_id, "user_id": f["user_id"], "item_id": f["item_id"],
+                         "event": f["event"], "value": _value(f["value"]), "ts": float(f["ts"]),
+                         "source": f["source"], "session_id": f.get("session_id") or None,
+                         "context": json.loads(context) if context else None})
+        return rows
 
     # -- forgetting a user (DELETE /users/{id}) -----------------------------------------------
     def user_sessions(self, user_id: str) -> list[str]:

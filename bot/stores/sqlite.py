@@ -49,9 +49,20 @@ CREATE TABLE IF NOT EXISTS behavior_log (
     event TEXT NOT NULL,
     value REAL,
     ts REAL NOT NULL,
-    source TEXT NOT NULL DEFAULT 'chat'
+    source TEXT NOT NULL DEFAULT 'chat',
+    session_id TEXT,             -- the session of the turn (NULL in logs written before it)
+    context TEXT                 -- JSON: what the person was shown at that turn, for training
 );
 """
+# columns added to behavior_log after its first version: (name, declaration)
+LOG_COLUMNS = (("session_id", "TEXT"), ("context", "TEXT"))
+LOG_KEYS = ("id", "user_id", "item_id", "event", "value", "ts", "source", "session_id",
+            "context")
+
+
+def _context_json(feedback: dict) -> str | None:
+    context = feedback.get("context")
+    return None if context is None else json.dumps(context, separators=(",", ":"))
 
 
 class SessionBusy(RuntimeError):
@@ -73,7 +84,12 @@ class SessionStore:
         self.lock_wait_s = lock_wait_s
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._connection().executescript(SCHEMA)
+        db = self._connection()
+        db.executescript(SCHEMA)
+        present = {row[1] for row in db.execute("PRAGMA table_info(behavior_log)")}
+        for name, declaration in LOG_COLUMNS:  # a log written by an older convrec: add them
+            if name not in present:
+                db.execute(f"ALTER TABLE behavior_log ADD COLUMN {name} {declaration}")
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._write_lock = threading.Lock()  # this process's writes, one after another
@@ -144,10 +160,10 @@ class SessionStore:
                 [(session_id, user_id, f["item_id"], f["kind"], f.get("value"), now)
                  for f in feedback])
             db.executemany(
-                "INSERT INTO behavior_log(user_id, item_id, event, value, ts) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(user_id or f"session:{session_id}", f["item_id"], f["kind"], f.get("value"), now)
-                 for f in feedback])
+                "INSERT INTO behavior_log(user_id, item_id, event, value, ts, session_id, context) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(user_id or f"session:{session_id}", f["item_id"], f["kind"], f.get("value"), now,
+                  session_id, _context_json(f)) for f in feedback])
 
     def log_error(self, session_id: str, message: str, data: dict | None = None) -> None:
         with self._connect() as db:
@@ -172,12 +188,19 @@ class SessionStore:
         keys = ("session_id", "user_id", "item_id", "kind", "value", "ts")
         return [dict(zip(keys, row)) for row in rows]
 
-    def behavior_log(self) -> list[dict]:
+    def behavior_log(self, after: int | None = None) -> list[dict]:
+        """The behavior log, oldest first; `after`: only rows past that high-water mark (an
+        `id` of an earlier read). Writes are serialised and ids grow, so a read that saw id N
+        saw every row up to N: nothing committed later gets an id at or below it."""
         rows = self._connection().execute(
-            "SELECT user_id, item_id, event, value, ts, source FROM behavior_log ORDER BY id"
-        ).fetchall()
-        keys = ("user_id", "item_id", "event", "value", "ts", "source")
-        return [dict(zip(keys, row)) for row in rows]
+            f"SELECT {', '.join(LOG_KEYS)} FROM behavior_log WHERE id > ? ORDER BY id",
+            (after or 0,)).fetchall()
+        out = []
+        for row in rows:
+            entry = dict(zip(LOG_KEYS, row))
+            entry["context"] = json.loads(entry["context"]) if entry["context"] else None
+            out.append(entry)
+        return out
 
     # -- forgetting a user (DELETE /users/{id}) -----------------------------------------------
     def user_sessions(self, user_id: str) -> list[str]:

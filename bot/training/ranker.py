@@ -1,21 +1,36 @@
 """`convrec train`'s ranker step: SASRec + MMoE when config.yml asks for the mmoe ranker and
 they are stale, with ReDial-format `accept` lists (bot/training/dialogue_lists.py) when the
-configured dialogues are present."""
+configured dialogues are present, and the lists of the configured store's behavior log
+(recommender/training/log_examples.py). `--incremental` fine-tunes the current version on the
+log's events past its high-water mark instead (recommender/training/incremental.py).
+
+Every training writes a new version (recommender/serving/model_versions.py): a staging folder,
+sealed and pointed at only when complete, so a running server never loads half a model."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from bot.build import make_store
 from bot.config import Config
 from bot.training.conversation_rules import session_updater
 from bot.training.dialogue_lists import dialogue_lists_builder
 from bot.training.text_cache import cached_encoder
+from recommender.data.behavior_log import LogEvent, accepted_items, after_mark, parse_rows
 from recommender.data.history import BehaviorHistory
-from recommender.serving.mmoe_ranker import CARD_FILE, ranker_dir
+from recommender.serving.mmoe_ranker import CARD_FILE, MODEL_FILE, load_mmoe_ranker, ranker_root
+from recommender.serving.model_versions import ModelVersions
+from recommender.training.incremental import (
+    FineTuneSettings,
+    needs_full_retrain,
+    train_incremental,
+)
+from recommender.training.log_examples import extend_history
 from recommender.training.ranker import train_conversational_ranker
 from recommender.training.ranker_card import fingerprint, is_current
 from recommender.training.ranker_config import training_config
@@ -44,7 +59,8 @@ def train_ranker(config: Config, catalog, vectors: np.ndarray, encoder, force: b
     if config.recommender.ranker != "mmoe":
         return None
     settings = training_config(config.recommender.training)
-    folder = ranker_dir(config.models_dir)
+    versions = ModelVersions(ranker_root(config.models_dir))
+    folder = versions.current_folder()
     dialogues = dialogue_dir(config, settings.dialogues)
     files = dialogue_files(dialogues)
     if dialogues is not None and not files:
@@ -55,16 +71,84 @@ def train_ranker(config: Config, catalog, vectors: np.ndarray, encoder, force: b
         log(f"ranker: up to date ({folder / CARD_FILE}).")
         return None
     history = BehaviorHistory.load(config.catalog_dir, catalog)
+    events = read_behavior_log(config)
+    history, added = extend_history(history, accepted_items(events))
+    log(f"ranker: behavior log: {len(events)} events; {added} accepted items extend "
+        "users' histories")
     encode = cached_encoder(encoder.encode, config.path("artifacts") / "cache" /
                             "ranker_texts.npz", log)
     dialogue_lists = None
     if files:
         dialogue_lists = dialogue_lists_builder(config, catalog, vectors, history, dialogues,
                                                 encode, log, progress)
+    staging = versions.staging()
     card = train_conversational_ranker(
         catalog, vectors, history, encode, session_updater(config), config.recommender,
-        settings, folder, expected, dialogue_lists, log=log, progress=progress)
+        settings, staging, expected, dialogue_lists, log=log, progress=progress,
+        log_events=events, log_notes={"history_items_added": added})
+    log(f"ranker: version {publish(versions, staging, config, catalog, vectors)} is current")
     return card
+
+
+def publish(versions: ModelVersions, staging: Path, config: Config, catalog,
+            vectors: np.ndarray) -> str:
+    """Load the staged ranker as a server would (a version that does not load is never pointed
+    at: the staging folder is deleted and the error raised), then publish it."""
+    try:
+        load_mmoe_ranker(staging, vectors, config.recommender.task_weights, catalog.years)
+    except Exception:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return versions.publish(staging)
+
+
+def read_behavior_log(config: Config) -> list[LogEvent]:
+    """Every event of the configured store's behavior log, oldest first (a forgotten user's
+    rows are gone from the store, so they are never read)."""
+    store = make_store(config)
+    try:
+        return parse_rows(store.behavior_log())
+    finally:
+        store.close()
+
+
+def train_ranker_incremental(config: Config, catalog, vectors: np.ndarray, encoder,
+                             max_seconds: float, log: Log, progress: bool = True
+                             ) -> dict | None:
+    """Fine-tune the current ranker on the log's events past its high-water mark, within
+    `max_seconds`, into a new version; a full retrain when there is no model yet or the catalog
+    changed. Returns the new card, or None when there was nothing new."""
+    if config.recommender.ranker != "mmoe":
+        return None
+    versions = ModelVersions(ranker_root(config.models_dir))
+    base = versions.current_folder()
+    card_path = base / CARD_FILE
+    reason = None if (base / MODEL_FILE).exists() and card_path.exists() else "no trained model"
+    card = json.loads(card_path.read_text()) if reason is None else {}
+    reason = reason or needs_full_retrain(card, catalog)
+    if reason is not None:
+        log(f"ranker: full retrain instead of incremental: {reason}")
+        return train_ranker(config, catalog, vectors, encoder, True, log, progress)
+    mark = (card.get("behavior_log") or {}).get("high_water_mark")
+    events = after_mark(read_behavior_log(config), mark)
+    log(f"ranker: {len(events)} behavior-log events past the high-water mark {mark!r}")
+    if not events:
+        return None
+    staging = versions.staging()
+    history = BehaviorHistory.load(config.catalog_dir, catalog)
+    try:
+        new_card = train_incremental(
+            base, staging, versions.current_id(), catalog, vectors, history, events,
+            config.recommender, training_config(config.recommender.training),
+            FineTuneSettings(max_seconds=max_seconds), log)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if new_card is None:
+        shutil.rmtree(staging, ignore_errors=True)
+        return None
+    log(f"ranker: version {publish(versions, staging, config, catalog, vectors)} is current")
+    return new_card
 
 
 def card_summary(card: dict) -> str:

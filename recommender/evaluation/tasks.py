@@ -28,6 +28,7 @@ from recommender.models.tasks import TASKS
 from recommender.serving.mmoe_ranker import CARD_FILE, MODEL_FILE, ranker_dir
 from recommender.serving.ranker import DEFAULT_WEIGHTS, FEATURES
 from recommender.training.examples import SOURCES, SPLITS
+from recommender.training.incremental import examples_folder
 from recommender.training.mmoe_loop import predict
 from recommender.training.ranker import EXAMPLES_FILE
 from recommender.training.ranker_config import RankerTrainingConfig
@@ -61,13 +62,18 @@ def evaluate_tasks(models_dir: Path, recommender_config, out_dir: Path,
                    log: Callable[[str], None] = print, progress: bool = True) -> dict:
     started = time.perf_counter()
     folder = ranker_dir(models_dir)
-    for name in (MODEL_FILE, EXAMPLES_FILE, CARD_FILE):
+    for name in (MODEL_FILE, CARD_FILE):
         if not (folder / name).exists():
             raise FileNotFoundError(f"{folder / name} is missing: set recommender.ranker: mmoe "
                                     "and run `convrec train`")
     card = json.loads((folder / CARD_FILE).read_text())
+    # an incremental version keeps no lists of its own: those of the full training it came from
+    examples = examples_folder(folder, card)
+    if examples is None:
+        raise FileNotFoundError(f"no {EXAMPLES_FILE} for {folder} (nor the full training its card "
+                                "names): run `convrec train --force`")
     settings = RankerTrainingConfig(**card["settings"])
-    arrays = dict(np.load(folder / EXAMPLES_FILE))
+    arrays = dict(np.load(examples / EXAMPLES_FILE))
     model, _ = load_checkpoint(folder / MODEL_FILE)
     test = task_data(arrays, "test")
     is_test = arrays["split"] == SPLITS.index("test")

@@ -1,6 +1,17 @@
-"""A short reason per recommended item, built from what actually drove its score (pure)."""
+"""A short reason per recommended item, built from what actually drove its score (pure).
+
+A reason states only what is true of the item and drove its place:
+- "well rated (4.2/5)" only above the catalog's mean rating (`ReasonFacts.mean_rating`) and with
+  enough ratings to mean something;
+- "close to what you described" only when the person described something (`described`);
+- "close to X" only when X was liked or mentioned in the session and the item's vector is
+  really close to X's (cosine ≥ `ReasonFacts.similar_cosine`, measured per request);
+- "popular (N ratings)" only above the catalog's popularity threshold.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from recommender.domain.catalog import Item
 from recommender.domain.constraints import Constraints
@@ -12,13 +23,29 @@ def article(phrase: str) -> str:
     return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
 
 
+@dataclass(frozen=True)
+class ReasonFacts:
+    """The thresholds a reason is held to, from the catalog (recommender/serving/recommend.py).
+
+    mean_rating: the catalog's mean rating (stars, ratings-weighted); min_ratings: ratings an
+    item needs before its mean is quoted; popular_ratings: ratings that make an item "popular";
+    described: the person described what they want (an utterance shaped the interest)."""
+
+    mean_rating: float = 0.0
+    min_ratings: int = 10
+    popular_ratings: int = 20
+    described: bool = True
+
+
 def reason_for(item: Item, contributions: dict[str, float], constraints: Constraints,
-               history_anchor: str | None, similar_anchor: str | None) -> str:
+               history_anchor: str | None, similar_anchor: str | None,
+               facts: ReasonFacts = ReasonFacts()) -> str:
     """Compose "because you liked Heat; a crime thriller from the 90s" from the top drivers.
 
     contributions: this item's per-feature score shares (feature → weight * value).
     history_anchor: title of the history item with the strongest item-item link, if any.
-    similar_anchor: title of a session item the person liked or pointed at, if it drove the score.
+    similar_anchor: title of a session item the person liked or pointed at, when the item is
+    really close to it (the caller checks the similarity), else None.
     """
     drivers = sorted(((v, k) for k, v in contributions.items() if v > 0.02), reverse=True)
     parts: list[str] = []
@@ -27,7 +54,7 @@ def reason_for(item: Item, contributions: dict[str, float], constraints: Constra
             parts.append(f"people who liked {history_anchor} also liked it")
         elif feature == "interest" and similar_anchor:
             parts.append(f"close to {similar_anchor}")
-        elif feature == "interest":
+        elif feature == "interest" and facts.described:
             parts.append("close to what you described")
         elif feature == "person_match":
             wanted = {p.lower() for p in constraints.people_wanted}
@@ -39,9 +66,10 @@ def reason_for(item: Item, contributions: dict[str, float], constraints: Constra
                 parts.append(f"with {actors[0]}")
         elif feature == "keyword_match" and constraints.keywords_wanted:
             parts.append("mentions " + ", ".join(sorted(constraints.keywords_wanted)[:2]))
-        elif feature == "popularity" and item.n_ratings >= 20:
+        elif feature == "popularity" and item.n_ratings >= facts.popular_ratings:
             parts.append(f"popular ({item.n_ratings} MovieLens ratings)")
-        elif feature == "quality" and item.mean_rating:
+        elif feature == "quality" and item.mean_rating and item.mean_rating > facts.mean_rating \
+                and item.n_ratings >= facts.min_ratings:
             parts.append(f"well rated ({item.mean_rating:.1f}/5)")
     matched = [GENRE_WORDS.get(g, g.lower()) for g in item.genres if g in constraints.genres_wanted]
     has_year_bound = constraints.year_min is not None or constraints.year_max is not None
@@ -51,5 +79,7 @@ def reason_for(item: Item, contributions: dict[str, float], constraints: Constra
             label = f"{label} from {item.year}".strip()
         parts.insert(0, label)
     if not parts:
-        parts.append("a well-known pick to start with")
+        parts.append(f"well rated ({item.mean_rating:.1f}/5)" if item.mean_rating
+                     and item.mean_rating > facts.mean_rating
+                     and item.n_ratings >= facts.min_ratings else "a pick to start with")
     return "; ".join(dict.fromkeys(parts))

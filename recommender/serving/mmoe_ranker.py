@@ -29,6 +29,7 @@ import numpy as np
 
 from recommender.serving.history_encoder import HistoryEncoder
 from recommender.serving.inputs import InputBuilder, InputLayout, TextProjection
+from recommender.serving.model_versions import ModelVersions
 from recommender.serving.ranker import CandidateFeatures, LinearRanker, Ranker, RankingContext
 from recommender.serving.threads import one_blas_thread
 
@@ -253,6 +254,13 @@ def in_spread_units(score: np.ndarray | float, parts: dict[str, np.ndarray]
 # ---------------------------------------------------------------- loading
 
 def ranker_dir(models_dir: Path) -> Path:
+    """The current version of the ranker (recommender/serving/model_versions.py): the folder
+    <models>/ranker/versions/<id> its pointer names, or <models>/ranker before any version."""
+    return ModelVersions(ranker_root(models_dir)).current_folder()
+
+
+def ranker_root(models_dir: Path) -> Path:
+    """Where the ranker's versions live."""
     return Path(models_dir) / "ranker"
 
 
@@ -283,15 +291,16 @@ def load_mmoe_ranker(folder: Path, item_vectors: np.ndarray, task_weights: dict[
 def load_ranker(name: str, models_dir: Path, item_vectors: np.ndarray,
                 linear_weights: dict[str, float], task_weights: dict[str, float],
                 log: Callable[[str], None] = print,
-                item_years: np.ndarray | None = None) -> Ranker:
+                item_years: np.ndarray | None = None, folder: Path | None = None) -> Ranker:
     """The ranker config.yml asks for; `mmoe` falls back to `linear`, saying so (through `log`
-    and the `convrec.ranker` logger), when its model is missing or does not fit this catalog."""
+    and the `convrec.ranker` logger), when its model is missing or does not fit this catalog.
+    `folder`: the mmoe version to load (default: the current one, `ranker_dir`)."""
     def warn(message: str) -> None:
         logging.getLogger("convrec.ranker").warning(message)
         log(message)
 
     if name == "mmoe":
-        folder = ranker_dir(models_dir)
+        folder = Path(folder) if folder is not None else ranker_dir(models_dir)
         if not (folder / MODEL_FILE).exists():
             warn(f"ranker: recommender.ranker is 'mmoe' but there is no trained model at "
                 f"{folder / MODEL_FILE}; using the linear ranker (run `convrec train`).")

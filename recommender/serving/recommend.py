@@ -17,7 +17,7 @@ from recommender.data.history import BehaviorHistory
 from recommender.domain.catalog import Catalog, Item
 from recommender.domain.constraints import ConstraintIndex, Constraints
 from recommender.serving.diversity import mmr
-from recommender.serving.explain import reason_for
+from recommender.serving.explain import ReasonFacts, reason_for
 from recommender.serving.ranker import (
     DEFAULT_TASK_WEIGHTS,
     DEFAULT_WEIGHTS,
@@ -50,6 +50,13 @@ class RecommendRequest:
     excluded_items: set[str] = field(default_factory=set)  # rejected, seen, already shown
     user_id: str | None = None  # a user of the behavior history
     k: int = 3
+    # nothing specific is known (no history, no liked item, no wanted genre / person / keyword /
+    # years): well-liked, reasonably recent items across genres (`Recommender.cold_start_rows`)
+    cold_start: bool = False
+    described: bool = False  # the person described what they want (for the reasons)
+    # genres that fit the occasion a cold start was asked for ("date night"): its picks come
+    # from them when enough of them are allowed
+    prefer_genres: tuple[str, ...] = ()
 
 
 @dataclass
@@ -88,6 +95,25 @@ def keyword_pattern(keyword: str) -> re.Pattern:
     return re.compile(r"\b" + r"[\s-]+".join(parts))
 
 
+INTEREST_SHARE = 0.35  # of a cold start's ranking: enough to tell openers apart, not to let a
+#                       word ("parents" ~ "Kids") outrank well-liked films
+
+
+def cold_start_relevance(scores: np.ndarray, interest: np.ndarray,
+                         interest_vector: np.ndarray | None) -> np.ndarray:
+    """[c] what a cold start ranks by: the ranker's score and, when the person said anything
+    (an interest vector), the fit to it, each standardised over the candidates, mixed
+    `1 - INTEREST_SHARE` to `INTEREST_SHARE`.
+    Within the cold-start pool the ranker's score is mostly popularity and rating, the same for
+    every opener; the fit is what tells "date night" from "after a bad day"."""
+    def standard(x: np.ndarray) -> np.ndarray:
+        spread = float(x.std())
+        return (x - x.mean()) / spread if spread > 0 else np.zeros_like(x)
+    if interest_vector is None:
+        return scores
+    return (1.0 - INTEREST_SHARE) * standard(scores) + INTEREST_SHARE * standard(interest)
+
+
 class Recommender:
     def __init__(self, catalog: Catalog, item_vectors: np.ndarray, history: BehaviorHistory,
                  config: RecommenderConfig = RecommenderConfig(), ranker: Ranker | None = None):
@@ -106,12 +132,57 @@ class Recommender:
         m = config.min_ratings_for_quality
         shrunk = (means * counts + global_mean * m) / (counts + m)  # [n_items] Bayesian mean
         self.quality = np.clip((shrunk - global_mean) / 1.5, -1.0, 1.0).astype(np.float32)
+        self.mean_rating = global_mean  # stars: "well rated" means above it
+        self.cold_start_rows = self._cold_start_rows(counts, m)
+        self.similar_cosine = self._similar_cosine()
+        # genres as unit rows [n_items, n_genres]: the cold start spreads its picks over them
+        genre_columns = np.stack([self.constraint_index.genre_masks[g] for g in catalog.genres],
+                                 axis=1).astype(np.float32) if catalog.genres else \
+            np.zeros((len(catalog), 1), dtype=np.float32)
+        norms = np.linalg.norm(genre_columns, axis=1, keepdims=True)
+        self.genre_rows = genre_columns / np.maximum(norms, 1.0)
         # all item texts in one string: one regex pass finds a keyword in every item at once
         texts = [item.text().lower().replace("\n", " ") for item in catalog.items]
         self.all_text = "\n".join(texts)
         self.text_starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])  # [n_items]
         self._user_evidence: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._keyword_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def _cold_start_rows(self, counts: np.ndarray, min_ratings: int) -> np.ndarray:
+        """[n_items] bool: items a cold start may show: rated above the catalog's mean (shrunk),
+        by at least `min_ratings` people, from the median year of such items on (the catalog's
+        own "reasonably recent", not a fixed year)."""
+        liked = (self.quality > 0) & (counts >= min_ratings) & (self.catalog.years > 0)
+        if not liked.any():
+            return liked
+        recent = float(np.median(self.catalog.years[liked]))
+        return liked & (self.catalog.years >= recent)
+
+    def _cold_start_allowed(self, allowed: np.ndarray, genres: tuple[str, ...], enough: int
+                            ) -> np.ndarray:
+        """[n_items] bool: the allowed items a cold start picks from: well liked and recent,
+        of the preferred genres; each narrowing only when `enough` items remain."""
+        narrowed = allowed & self.cold_start_rows
+        if narrowed.sum() < enough:
+            return allowed
+        masks = self.constraint_index.genre_masks
+        fitting = np.zeros_like(narrowed)
+        for genre in genres:
+            if genre in masks:
+                fitting |= masks[genre]
+        return narrowed & fitting if (narrowed & fitting).sum() >= enough else narrowed
+
+    def _similar_cosine(self, pairs: int = 4000) -> float:
+        """The cosine above which two items count as "close": the 90th percentile over random
+        item pairs (seeded, so the same catalog gives the same threshold)."""
+        n = len(self.item_vectors)
+        if n < 2:
+            return 1.0
+        rng = np.random.default_rng(0)
+        a, b = rng.integers(n, size=pairs), rng.integers(n, size=pairs)
+        keep = a != b
+        cosines = (self.item_vectors[a[keep]] * self.item_vectors[b[keep]]).sum(axis=1)
+        return float(np.percentile(cosines, 90))
 
     # -- evidence from behavior ------------------------------------------------------------
     def _user_history_evidence(self, user_id: str) -> tuple[np.ndarray, np.ndarray]:
@@ -147,6 +218,8 @@ class Recommender:
         allowed = self.constraint_index.allowed(request.constraints, excluded)  # [n_items]
         if not allowed.any():
             return None
+        if request.cold_start:
+            allowed = self._cold_start_allowed(allowed, request.prefer_genres, 3 * request.k)
 
         interest = np.zeros(n, dtype=np.float32)
         if request.interest_vector is not None:
@@ -184,12 +257,19 @@ class Recommender:
         history_anchor, positive_rows = found.history_anchor, found.positive_rows
         rows = features.rows  # [c]
         scores = self.ranker.score(features, context)  # [c]
-        picked = mmr(scores, self.item_vectors[rows], request.k, self.config.diversity)
+        if request.cold_start:  # spread over genres too: item and genre similarity, halves
+            vectors = np.hstack([self.item_vectors[rows], self.genre_rows[rows]]) / np.sqrt(2.0)
+            picked = mmr(cold_start_relevance(scores, features.interest, request.interest_vector),
+                         vectors, request.k, max(self.config.diversity, 0.5))
+        else:
+            picked = mmr(scores, self.item_vectors[rows], request.k, self.config.diversity)
         # explained: the picked items only (a ranker may explain by re-scoring, e.g. occlusion)
         contributions = self.ranker.contributions(features.take(np.array(picked, dtype=np.int64)),
                                                   context)
 
         positive_vectors = self.item_vectors[positive_rows] if len(positive_rows) else None
+        facts = ReasonFacts(self.mean_rating, self.config.min_ratings_for_quality,
+                            described=request.described)
         results = []
         for i, position in enumerate(picked):
             row = int(rows[position])
@@ -199,9 +279,12 @@ class Recommender:
             history_title = catalog.items[anchor_row].title if anchor_row >= 0 else None
             similar_title = None
             if positive_vectors is not None:
-                closest = int(np.argmax(positive_vectors @ self.item_vectors[row]))
-                similar_title = catalog.items[int(positive_rows[closest])].title
-            reason = reason_for(item, parts, request.constraints, history_title, similar_title)
+                cosines = positive_vectors @ self.item_vectors[row]  # [p]
+                closest = int(np.argmax(cosines))
+                if cosines[closest] >= self.similar_cosine:  # only a real likeness is quoted
+                    similar_title = catalog.items[int(positive_rows[closest])].title
+            reason = reason_for(item, parts, request.constraints, history_title, similar_title,
+                                facts)
             results.append(Recommendation(item, float(scores[position]), reason, parts))
         return results
 

@@ -93,7 +93,7 @@ class ExampleLists:
         }
 
 
-SOURCES = ("history", "simulated", "dialogue")
+SOURCES = ("history", "simulated", "dialogue", "log")  # "log": the behavior log (log_examples.py)
 
 
 def hold_out_future(history: BehaviorHistory, n_future: int

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
+from recommender.data.behavior_log import LogEvent, summary
 from recommender.data.history import BehaviorHistory
 from recommender.domain.catalog import Catalog
 from recommender.evaluation import metrics
@@ -44,6 +45,7 @@ from recommender.training.examples import (
     ranker_users,
     split_of,
 )
+from recommender.training.log_examples import all_candidates, log_lists
 from recommender.training.ranker_card import data_versions, example_counts
 from recommender.training.ranker_config import RankerTrainingConfig
 from recommender.training.ranker_mmoe import Log, fit_mmoe, mixed_auc, task_data, task_metrics
@@ -104,8 +106,12 @@ def _train(
         update_session: Callable, recommender_config: RecommenderConfig,
         config: RankerTrainingConfig, folder: Path, fingerprint_value: str,
         dialogue_lists: Callable[[InputBuilder, ExampleLists], dict] | None = None,
-        log: Log = print, progress: bool = True) -> dict:
-    """Train SASRec and the MMoE into `folder`; return the model card (also written there)."""
+        log: Log = print, progress: bool = True, log_events: list[LogEvent] | None = None,
+        log_notes: dict | None = None) -> dict:
+    """Train SASRec and the MMoE into `folder`; return the model card (also written there).
+    `log_events`: the behavior log's events (recommender/training/log_examples.py), whose
+    `accept` / `interact` / `like` lists join the others; `log_notes`: more for the card's
+    `behavior_log` (e.g. how many accepted items extended `history`)."""
     started = time.perf_counter()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -142,6 +148,11 @@ def _train(
     simulated = conversation_lists(first_pass, builder, future, users, encode, update_session,
                                    settings, lists, log, progress)
     dialogues = dialogue_lists(builder, lists) if dialogue_lists is not None else None
+    behavior = {**summary(log_events or []), **(log_notes or {})}
+    if log_events:
+        behavior["lists"] = log_lists(all_candidates(first_pass), builder, log_events, settings,
+                                      lists)
+        log("ranker: behavior log " + json.dumps(behavior["lists"]))
     arrays = lists.arrays()
     np.savez_compressed(folder / EXAMPLES_FILE, **arrays)
     seconds["examples"] = round(time.perf_counter() - t, 1)
@@ -167,6 +178,8 @@ def _train(
         "data": data_versions(catalog),
         "dialogues": dialogues,
         "simulated_conversations": simulated,
+        "behavior_log": behavior,
+        "kind": "full",
         "examples": counts,
         "settings": asdict(config),
         "input_columns": layout.width,

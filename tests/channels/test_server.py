@@ -402,7 +402,10 @@ def test_an_internal_failure_is_a_logged_500_not_silence(agent_config, tmp_path)
 
     channels = dataclasses.replace(agent_config.channels, voice=dataclasses.replace(
         agent_config.channels.voice, enabled=False))
-    app = create_app(BrokenAgent(), dataclasses.replace(agent_config, channels=channels))
+    # no trained ranker behind this agent: nothing for the live reload to follow
+    recommender = dataclasses.replace(agent_config.recommender, ranker="linear")
+    app = create_app(BrokenAgent(), dataclasses.replace(agent_config, channels=channels,
+                                                        recommender=recommender))
     with TestClient(app, raise_server_exceptions=False) as http:
         r = http.post("/api/message", json={"session": "s", "text": "a comedy"})
     assert r.status_code == 500

@@ -221,7 +221,8 @@ CASES = [
     ("anything but horror", NONE, [("genre", "Horror", U, {})]),
     ("no horror or thrillers", NONE, [("genre", "Horror", U, {}), ("genre", "Thriller", U, {})]),
     ("no horror, thrillers or gore", NONE,
-     [("genre", "Horror", U, {}), ("genre", "Thriller", U, {}), ("keyword", "gory", U, {})]),
+     [("genre", "Horror", U, {}), ("genre", "Thriller", U, {}),
+      ("attribute", "violence:down", U, {})]),  # a soft wish (nlu/soft_wishes.py), no keyword
     ("not a romance, a comedy", NONE, [("genre", "Romance", U, {}), ("genre", "Comedy", W, {})]),
     ("not a romance but a comedy", NONE,
      [("genre", "Romance", U, {}), ("genre", "Comedy", W, {})]),
@@ -266,12 +267,16 @@ CASES = [
     ("I'm 30 years old", NONE, []),
     ("it never gets old", NONE, []),
     # keywords
-    ("less violent", NONE, [("keyword", "violent", U, {})]),
+    ("less violent", NONE, [("attribute", "violence:down", U, {"weights": (
+        ("Horror", -1.0), ("War", -1.0), ("Crime", -1.0), ("Action", -0.5), ("Thriller", -0.5),
+        ("Comedy", 1.0), ("Children", 1.0), ("Romance", 0.5), ("Animation", 0.5),
+        ("Musical", 0.5))})]),
     ("a movie about time travel", NONE, [("keyword", "time travel", W, {})]),
     ("with a twist ending", NONE, [("keyword", "twist ending", W, {})]),
     ("something about a dog", NONE, [("keyword", "dog", W, {})]),
-    ("not too long", NONE, [("keyword", "long", U, {})]),
-    ("dark and sad", NONE, [("keyword", "dark", W, {}), ("keyword", "sad", W, {})]),
+    ("not too long", NONE, [("attribute", "length:down", U, {"weights": ()})]),
+    ("dark and sad", NONE, [("attribute", "darkness:up", W, {}),
+                            ("attribute", "sadness:up", W, {})]),
     ("how long is it", NONE, []),
     ("a space movie", NONE, [("keyword", "space", W, {})]),
     # references to the last shown list
@@ -301,7 +306,7 @@ CASES = [
      [("genre", "Horror", U, {}), ("year", "1980-1989", U, {}),
       ("person", "Tom Hanks", W, {"role": "actor"})]),
     ("I love Nolan but hate long movies", NONE,
-     [("person", "Christopher Nolan", W, {}), ("keyword", "long", U, {})]),
+     [("person", "Christopher Nolan", W, {}), ("attribute", "length:down", U, {})]),
     ("a thriller instead of a drama", NONE,
      [("genre", "Thriller", W, {}), ("genre", "Drama", U, {})]),
     ("I didn't like the first two, how about star wars or alien", THREE_SHOWN,

@@ -68,6 +68,11 @@ def test_retrain_runs_convrec_train_in_the_background_one_at_a_time(http):
 
     bad = http.post("/admin/retrain", json={"force": "yes"}, headers=AUTH)
     assert bad.status_code == 400 and "'force' must be true or false" in bad.json()["error"]
+    for body, message in (({"incremental": 1}, "'incremental' must be true or false"),
+                          ({"incremental": True, "max_seconds": 0}, "from 1 to 3600")):
+        bad = http.post("/admin/retrain", json=body, headers=AUTH)
+        assert bad.status_code == 400 and message in bad.json()["error"], bad.text
+    assert status["model_version"] == "flat"  # nothing was stale: the build's own model
     bad = http.post("/admin/retrain", content=b"{nope", headers=AUTH)
     assert bad.status_code == 400 and "not valid JSON" in bad.json()["error"]
     missing = http.get("/admin/retrain/20240101-000000-abcdef", headers=AUTH)

@@ -1,0 +1,65 @@
+"""Titles as typed: those the catalog lacks are flagged, not matched to the wrong film; a year
+in brackets or a verdict at a sentence start is evidence for an ordinary-word title."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlu.entities import EntityLexicon, extract_entities
+from recommender.domain.catalog import Catalog
+from tests.nlu.test_entities import ALIASES, make_catalog
+
+CATALOG = Path(__file__).resolve().parents[2] / "data" / "build" / "movies"
+
+
+def titles(text: str, lexicon: EntityLexicon) -> list[tuple[str, str]]:
+    return [(e.type, e.value) for e in extract_entities(text, lexicon)
+            if e.type in ("title", "unknown_title")]
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> EntityLexicon:
+    return EntityLexicon.from_catalog(make_catalog(), reference_year=2016, aliases=ALIASES)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I loved The Matrix (1999)", [("title", "2571")]),
+    ("I loved The Matrix (2021)", [("unknown_title", "The Matrix (2021)")]),
+    ("have you seen Oppenheimer", [("unknown_title", "Oppenheimer")]),
+    ("what about Barbie?", [("unknown_title", "Barbie")]),
+    ("I liked The Matrix and Get Out", [("title", "2571"), ("unknown_title", "Get Out")]),
+    ("I loved it", []),
+    ("I saw it with my wife", []),
+])
+def test_titles_on_the_fixture(lexicon, text, expected):
+    assert titles(text, lexicon) == expected
+
+
+def test_an_unknown_title_is_an_entity_with_its_own_text(lexicon):
+    text = "I loved The Matrix (2021) a lot"
+    [entity] = [e for e in extract_entities(text, lexicon) if e.type == "unknown_title"]
+    assert (entity.text, text[entity.start:entity.end], entity.item_ids) == (
+        "The Matrix (2021)", "The Matrix (2021)", ())
+
+
+@pytest.fixture(scope="module")
+def real_lexicon() -> EntityLexicon:
+    if not (CATALOG / "items.jsonl").exists():
+        pytest.skip(f"no built catalog in {CATALOG} (run `convrec train`)")
+    return EntityLexicon.from_catalog(Catalog.load(CATALOG))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I liked Parasite (2019)", [("unknown_title", "Parasite (2019)")]),
+    ("I liked Parasite (1982)", [("title", "2256")]),
+    ("Top Gun Maverick was great", [("unknown_title", "Top Gun Maverick")]),
+    ("have you seen Oppenheimer", [("unknown_title", "Oppenheimer")]),
+    ("I loved Enchanted (2007) !", [("title", "56152")]),
+    ("Taken was good", [("title", "59369")]),  # an ordinary word, judged at a sentence start
+    ("I was taken by surprise", []),
+    ("Heat (1995)", [("title", "6")]),  # the year in brackets is the evidence
+])
+def test_the_issues_titles_on_the_built_catalog(real_lexicon, text, expected):
+    assert titles(text, real_lexicon) == expected
