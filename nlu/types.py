@@ -123,4 +123,7 @@ class Parse:
                 {"name": n, "confidence": round(float(c), 4)} for n, c in self.intent_ranking
             ],
             "entities": [e.to_json() for e in self.entities],
+            # every act in text order, with the span of the clause it was read from
+            "acts": [{"name": a.intent, "confidence": round(float(a.confidence), 4),
+                      "start": a.start, "end": a.end} for a in self.acts],
         }

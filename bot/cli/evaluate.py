@@ -93,7 +93,8 @@ def evaluate_replay(args: argparse.Namespace) -> int:
     _single_threaded()
     out_dir = Path(args.out) if args.out else config.path("artifacts") / "reports"
     try:
-        result = replay.replay(config, Path(args.data), out_dir, args.limit, log=log)
+        result = replay.replay(config, Path(args.data), out_dir, args.limit, log=log,
+                               split=args.split)
     except FileNotFoundError as e:
         log(f"error: {e}")
         return 1

@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--data", required=True, help="folder with valid_data.jsonl and "
                                                       "movies_with_mentions.csv")
     replay.add_argument("--limit", type=int, default=100, help="conversations (default 100)")
+    replay.add_argument("--split", choices=["valid", "train"], default="valid",
+                        help="valid (report) or train (look for failures there)")
     replay.add_argument("--out", help="report folder (default: <artifacts>/reports)")
     replay.set_defaults(handler="evaluate_replay")
     nlu = evaluate_sub.add_parser(

@@ -11,7 +11,6 @@ from bot.cli.log import log
 from bot.config import load_config
 from bot.training.ranker import train_ranker, train_ranker_incremental
 from nlu.encoder_onnx import OnnxEncoderError
-from nlu.entities import EntityLexicon
 from nlu.train import train_intents
 from recommender.data import item_vectors
 from recommender.data.build import DataBuildError, build_movies
@@ -41,13 +40,11 @@ def train(args: argparse.Namespace) -> int:
     vectors = item_vectors.load_or_build(catalog, config.catalog_dir,
                                          lambda texts: encoder.encode(texts, progress=True),
                                          log=log)
-    lexicon = EntityLexicon.from_catalog(catalog)  # delexicalises the real seekers' messages
-    if args.force:
+    if args.force:  # the seekers' messages as written: see bot/build.py ensure_intent_model
         train_intents(config.path("nlu_data"), encoder, config.nlu.intent,
-                      config.nlu.fallback_intent, config.models_dir / "intent", log=log,
-                      lexicon=lexicon)
+                      config.nlu.fallback_intent, config.models_dir / "intent", log=log)
     else:
-        ensure_intent_model(config, encoder, lexicon, log)
+        ensure_intent_model(config, encoder, log)
     # the conversational multi-task ranker (SASRec + MMoE) when recommender.ranker is mmoe;
     # --incremental: fine-tuned on the behavior log's new events (full when the catalog changed)
     progress = not getattr(args, "quiet", False)

@@ -21,7 +21,9 @@ RECOMMEND_INTENTS = {"request_recommendation", "state_preference", "refine", "as
 # Intents that change something the person cannot easily undo (a rejected movie never returns,
 # goodbye ends the chat): below this confidence the turn is read from its entities instead.
 ACTING_INTENTS = {"accept": 0.55, "reject": 0.55, "seen": 0.55, "goodbye": 0.6}
-CONTENT_ENTITIES = {"genre", "person", "year", "keyword", "title"}
+# what a person can ask for: a message naming one of these is a request even when the classifier
+# is unsure ("attribute": a soft wish such as "nothing scary", nlu/soft_wishes.py)
+CONTENT_ENTITIES = {"genre", "person", "year", "keyword", "title", "attribute"}
 _ALL_SHOWN = re.compile(r"\b(all|both|every|each|any) (of )?(those|these|them|the movies|three|"
                         r"two|ones)\b|\b(seen|watched|saw) (them|those|these|all|both)\b")
 _ANYTHING = re.compile(r"^\W*(just )?(surprise me|anything( really| is fine| goes)?|whatever|"

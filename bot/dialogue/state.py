@@ -22,6 +22,11 @@ from recommender.domain.constraints import Constraints
 
 FEEDBACK_INTENTS = {"accept": "accepted", "reject": "rejected", "seen": "seen"}
 PREFERENCE_INTENTS = {"request_recommendation", "state_preference", "refine", "ask_more"}
+# how hard a soft wish ("less violent", "not too gory") turns the interest: as much as naming
+# two genres. With one, the ranker's other evidence outweighed it on a freshly trained build
+# ("an action movie" → "less violent": the same 5 of 10 Horror / War / Crime films); with two,
+# 5 → 3 there and 4 → 3 on another build (tests/nlu/test_soft_wishes.py)
+SOFT_WISH_GENRES = 2.0
 # words that say "recommend something" without saying what: their embedding is no preference
 GENERIC_WORDS = set("""
 a an the me i im i'm you we us my some something anything any movie movies film films flick
@@ -229,12 +234,14 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
                 if vector is not None:  # "less violent": away from what "violent" means
                     signals.append(Signal("attribute", vector, 1.0 if wanted else -1.0))
             elif entity.type == "attribute":  # NLU (issue 14): a soft wish's genre direction
-                # ("less violent": away from Horror, War, Crime), as much as one genre in all
+                # ("less violent": away from Horror, War, Crime), as much as SOFT_WISH_GENRES
+                # genres named in all
                 total = sum(abs(weight) for _, weight in entity.weights)
                 for genre, weight in entity.weights:
                     vector = genre_vector(genre)
                     if vector is not None:
-                        signals.append(Signal("attribute", vector, weight / total))
+                        signals.append(Signal("attribute", vector,
+                                              SOFT_WISH_GENRES * weight / total))
             elif entity.type in ("title", "reference"):
                 for item_id in entity.item_ids:
                     vector = item_vector(item_id)

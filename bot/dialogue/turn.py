@@ -48,10 +48,11 @@ def act_parses(agent: Agent, parse: Parse, context: ParseContext, split: bool) -
     disjoint = all(x.end <= y.start for x, y in zip(acts, acts[1:], strict=False))
     if len(acts) >= 2 and disjoint and separate_acts([a.intent for a in acts],
                                                      [a.confidence for a in acts]):
+        owner = [act_of(e.start, acts) for e in parse.entities]
         return [dataclasses.replace(
             parse, text=parse.text[a.start:a.end], intent=a.intent, confidence=a.confidence,
-            entities=[e for e in parse.entities if a.start <= e.start < a.end], acts=[])
-            for a in acts]
+            entities=[e for e, o in zip(parse.entities, owner, strict=True) if o == k], acts=[])
+            for k, a in enumerate(acts)]
     if parse.acts:  # the NLU read the message's acts (one, or several not separate enough):
         return [parse]  # re-reading each clause would encode the message again, for nothing
     # no acts: the classifier fell back; its clauses, read one by one, may still say something
@@ -67,6 +68,18 @@ def act_parses(agent: Agent, parse: Parse, context: ParseContext, split: bool) -
     if not separate_acts(intents, confidences):
         return [parse]
     return clauses
+
+
+def act_of(position: int, acts: list[Act]) -> int:
+    """The act (index into `acts`, disjoint spans in text order) an entity at `position` belongs
+    to: the one whose span holds it, else the last one before it ("Yes, I like them all. I like
+    Sylvester Stallone movies": the clause naming Stallone got no act of its own, the preference
+    before it takes it), else the first. No entity is dropped."""
+    for k, act in enumerate(acts):
+        if act.start <= position < act.end:
+            return k
+    before = [k for k, act in enumerate(acts) if act.end <= position]
+    return before[-1] if before else 0
 
 
 def _names_things(parse: Parse) -> bool:

@@ -165,11 +165,12 @@ def check_turn(counts: TurnCounts, stated: StatedConstraints, text: str, reply, 
 
 
 def replay(config: Config, folder: Path, out_dir: Path, limit: int | None = 100,
-           turns_for_success: int = 5, log: Log = print) -> dict:
-    """Replay the seeker side of DIR/valid_data.jsonl; write replay.json and
-    replay-transcripts.txt under `out_dir`; return the summary."""
+           turns_for_success: int = 5, log: Log = print, split: str = "valid") -> dict:
+    """Replay the seeker side of DIR/<split>_data.jsonl; write replay.json and
+    replay-transcripts.txt under `out_dir`; return the summary. Look for failures on `train`
+    conversations; report `valid` (read once per reported setting)."""
     started = time.perf_counter()
-    path = folder / "valid_data.jsonl"
+    path = folder / f"{split}_data.jsonl"
     if not path.exists():
         raise FileNotFoundError(f"no {path}")
     state_dir = Path(tempfile.mkdtemp(prefix="convrec-replay-"))

@@ -152,7 +152,9 @@ def test_model_parse_answers_in_rasas_shape(http):
     r = http.post("/model/parse", json={"text": "a thriller with Tom Hanks, not a romance"})
     assert r.status_code == 200, r.text
     parse = r.json()
-    assert set(parse) == {"text", "intent", "intent_ranking", "entities"}
+    # Rasa's keys, and convrec's one addition: every act of the message, with its clause span
+    assert set(parse) == {"text", "intent", "intent_ranking", "entities", "acts"}
+    assert parse["acts"] and {"name", "confidence", "start", "end"} <= set(parse["acts"][0])
     assert parse["text"] == "a thriller with Tom Hanks, not a romance"
     assert parse["intent"]["name"] == "request_recommendation"
     assert parse["intent_ranking"][0] == parse["intent"]

@@ -131,6 +131,22 @@ def test_reject_and_refine_does_both(talk, agent):
     assert f"not {rejected['title']}" in both.text, "the rejection is acknowledged"
 
 
+def test_a_wish_in_a_clause_of_its_own_is_not_lost(talk, agent):
+    # the acts sit on "Yes" and "I like them all"; Stallone and Judge Dredd come after them
+    reply, = talk("Yes, I like them all. I like Sylvester Stallone movies. I enjoyed Judge "
+                  "Dredd (1995).")
+    assert reply.items
+    assert all("Sylvester Stallone" in item(agent, i).cast + item(agent, i).directors
+               for i in reply.items)
+
+
+def test_an_unsure_dislike_of_a_mood_still_gets_a_list(talk, agent, help_text):
+    # the classifier is unsure what "I do not like scary movies" is; the soft wish is clear
+    reply, = talk("I do not like scary movies.")
+    assert reply.text not in help_text and reply.items
+    assert all("Horror" not in item(agent, i).genres for i in reply.items)
+
+
 def test_dislike_and_seen_records_both(talk, agent):
     first, both = talk("something for my kids", "no animated stuff, they've seen all of those")
     assert both.items
