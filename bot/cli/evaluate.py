@@ -1,4 +1,5 @@
-"""The offline evaluations: `convrec evaluate ranking / tasks / redial`, `simulate`, `analyze`.
+"""The offline evaluations: `convrec evaluate ranking / tasks / redial / replay / nlu`,
+`simulate`, `analyze`.
 Each prints JSON (`analyze`: its folder) and writes its report beside a plot."""
 
 from __future__ import annotations
@@ -57,59 +58,44 @@ def evaluate_ranking(args: argparse.Namespace) -> int:
     return 0
 
 
-def evaluate_tasks(args: argparse.Namespace) -> int:
-    """AUC / logloss per task: the trained multi-task ranker against single-task models."""
+def _report(args: argparse.Namespace, evaluate: Callable[[Config, Path], dict]) -> int:
+    """One single-threaded evaluation into --out (default <artifacts>/reports): its JSON on
+    stdout, or the missing input as one error line and exit status 1."""
     config = load_config(args.config)
     _single_threaded()
     out_dir = Path(args.out) if args.out else config.path("artifacts") / "reports"
     try:
-        result = tasks.evaluate_tasks(config.models_dir, config.recommender, out_dir, log=log,
-                                      progress=not args.quiet)
+        result = evaluate(config, out_dir)
     except FileNotFoundError as e:
         log(f"error: {e}")
         return 1
     print(json.dumps(result, indent=2))
     return 0
+
+
+def evaluate_tasks(args: argparse.Namespace) -> int:
+    """AUC / logloss per task: the trained multi-task ranker against single-task models."""
+    return _report(args, lambda config, out_dir: tasks.evaluate_tasks(
+        config.models_dir, config.recommender, out_dir, log=log, progress=not args.quiet))
 
 
 def evaluate_redial(args: argparse.Namespace) -> int:
     """CRSLab-protocol Recall@k on ReDial-format dialogues; JSON + PNG."""
-    config = load_config(args.config)
-    _single_threaded()
-    out_dir = Path(args.out) if args.out else config.path("artifacts") / "reports"
-    try:
-        result = redial.evaluate_redial(config, Path(args.data), args.split, args.limit,
-                                        out_dir, log=log, progress=not args.quiet)
-    except FileNotFoundError as e:
-        log(f"error: {e}")
-        return 1
-    print(json.dumps(result, indent=2))
-    return 0
+    return _report(args, lambda config, out_dir: redial.evaluate_redial(
+        config, Path(args.data), args.split, args.limit, out_dir, log=log,
+        progress=not args.quiet))
 
 
 def evaluate_replay(args: argparse.Namespace) -> int:
     """ReDial seeker turns replayed through the agent: transcripts + JSON."""
-    config = load_config(args.config)
-    _single_threaded()
-    out_dir = Path(args.out) if args.out else config.path("artifacts") / "reports"
-    try:
-        result = replay.replay(config, Path(args.data), out_dir, args.limit, log=log,
-                               split=args.split)
-    except FileNotFoundError as e:
-        log(f"error: {e}")
-        return 1
-    print(json.dumps(result, indent=2))
-    return 0
+    return _report(args, lambda config, out_dir: replay.replay(
+        config, Path(args.data), out_dir, args.limit, log=log, split=args.split))
 
 
 def evaluate_nlu(args: argparse.Namespace) -> int:
     """Intent / act / slot / polarity quality: data/nlu.yml held-out and IARD dev (k-fold)."""
-    config = load_config(args.config)
-    _single_threaded()
-    out_dir = Path(args.out) if args.out else config.path("artifacts") / "reports"
-    result = nlu.evaluate_nlu(config, config.root, args.folds, out_dir, log=log)
-    print(json.dumps(result, indent=2))
-    return 0
+    return _report(args, lambda config, out_dir: nlu.evaluate_nlu(
+        config, config.root, args.folds, out_dir, log=log))
 
 
 def simulate(args: argparse.Namespace) -> int:
