@@ -107,7 +107,7 @@ def run_turn(agent: Agent, state: SessionState, parse: Parse, context: ParseCont
     has_history = state.user_id is not None
     ask_first = agent.config.policy.ask_before_recommending
     parse = strip_title_years(parse)
-    parses = [strip_title_years(p) for p in act_parses(agent, parse, context, split)]
+    parses = act_parses(agent, parse, context, split)  # `_read` strips clauses re-parsed
     if len(parses) == 1:
         read = _read(agent, parse, state)
         new_state, feedback = update(state, read, agent.params, agent.item_vector,

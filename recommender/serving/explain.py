@@ -37,6 +37,12 @@ class ReasonFacts:
     described: bool = True
 
 
+def well_rated(item: Item, facts: ReasonFacts) -> bool:
+    """Rated above the catalog's mean by enough people for "well rated" to be true."""
+    return bool(item.mean_rating) and item.mean_rating > facts.mean_rating \
+        and item.n_ratings >= facts.min_ratings
+
+
 def reason_for(item: Item, contributions: dict[str, float], constraints: Constraints,
                history_anchor: str | None, similar_anchor: str | None,
                facts: ReasonFacts = ReasonFacts()) -> str:
@@ -68,8 +74,7 @@ def reason_for(item: Item, contributions: dict[str, float], constraints: Constra
             parts.append("mentions " + ", ".join(sorted(constraints.keywords_wanted)[:2]))
         elif feature == "popularity" and item.n_ratings >= facts.popular_ratings:
             parts.append(f"popular ({item.n_ratings} MovieLens ratings)")
-        elif feature == "quality" and item.mean_rating and item.mean_rating > facts.mean_rating \
-                and item.n_ratings >= facts.min_ratings:
+        elif feature == "quality" and well_rated(item, facts):
             parts.append(f"well rated ({item.mean_rating:.1f}/5)")
     matched = [GENRE_WORDS.get(g, g.lower()) for g in item.genres if g in constraints.genres_wanted]
     has_year_bound = constraints.year_min is not None or constraints.year_max is not None
@@ -79,7 +84,6 @@ def reason_for(item: Item, contributions: dict[str, float], constraints: Constra
             label = f"{label} from {item.year}".strip()
         parts.insert(0, label)
     if not parts:
-        parts.append(f"well rated ({item.mean_rating:.1f}/5)" if item.mean_rating
-                     and item.mean_rating > facts.mean_rating
-                     and item.n_ratings >= facts.min_ratings else "a pick to start with")
+        parts.append(f"well rated ({item.mean_rating:.1f}/5)" if well_rated(item, facts)
+                     else "a pick to start with")
     return "; ".join(dict.fromkeys(parts))
