@@ -14,8 +14,8 @@ import re
 
 # words (lower case) that open a new clause when they follow other words of the message
 _OPENERS = r"but|(?:al)?though\b(?=\s+\w)|however|instead|also|anyway|plus|thanks|thank you|thx"
-_QUESTIONS = (r"who|what|whats|what's|when|where|why|how|is it|does it|did it|was it|can you"
-              r"|could you")
+_QUESTIONS = (r"who|whos|who's|what|whats|what's|when|where|why|how|is it|does it|did it|was it"
+              r"|can you|could you")
 _BOUNDARY = re.compile(
     rf"[.!?;,]+\s*|\s+(?=(?:{_OPENERS}|{_QUESTIONS}|what about|how about)\b)", re.IGNORECASE
 )

@@ -45,6 +45,7 @@ _PATTERNS = [(kind, re.compile(rf"^(?:{pattern})$")) for kind, pattern in
 THANKS = re.compile(r"\b(good|great|nice|awesome|excellent|some) (suggestions|recommendations|"
                     r"picks|ideas)\b|\bthanks? (you )?(so much |a lot )?for (the|your|all|"
                     r"these|those)\b")
+_LEADING_YES = re.compile(r"^(yes+|yeah+|yea|ya+|yep|yup|sure|ok+|okay|alright|cool|great)\s+")
 _FILLER = re.compile(r"\b(oh|well|um+|uh+|so|then|just|man|dude|lol|haha+|"
                      r"i guess|i think|maybe)\b")
 
@@ -65,7 +66,11 @@ def short_reply_kind(text: str) -> str | None:
     if not stripped:  # only filler: "lol", "haha"
         return LAUGH
     kinds = [kind for kind, pattern in _PATTERNS if pattern.match(stripped)]
-    return kinds[0] if kinds else None
+    if kinds:
+        return kinds[0]
+    # "ok ill watch that", "yeah that one": a yes before a pick is the pick
+    picked = _LEADING_YES.sub("", stripped)
+    return PICK if picked != stripped and dict(_PATTERNS)[PICK].match(picked) else None
 
 
 @dataclass(frozen=True)

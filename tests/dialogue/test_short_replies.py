@@ -26,6 +26,7 @@ from bot.dialogue.short_replies import (
     ("i'm good", NO),
     ("that one", PICK), ("I'll watch that", PICK), ("ill watch that one", PICK),
     ("I'll take it", PICK), ("that sounds good", PICK), ("this one", PICK),
+    ("ok ill watch that", PICK), ("yeah that one", PICK), ("sure, I'll take it", PICK),
     ("lol", LAUGH), ("haha", LAUGH), ("hahaha", LAUGH), ("omg", LAUGH), ("hmm", LAUGH),
     ("a comedy", None), ("yes, a comedy from the 90s", None), ("no horror", None),
     ("who directed it", None), ("", None), ("thanks!", None), ("thank you", None),

@@ -36,6 +36,7 @@ def _clauses(text: str) -> list[str]:
     ("I haven't seen that one either, but I like Rachel McAdams",
      ["I haven't seen that one either", "but I like Rachel McAdams"]),
     ("No, what's that about?", ["No", "what's that about"]),
+    ("the second one sounds good whos in it", ["the second one sounds good", "whos in it"]),
     ("I don't really like horror movies what about thrillers",
      ["I don't really like horror movies", "what about thrillers"]),
     ("seen it who is in the second one", ["seen it", "who is in the second one"]),
