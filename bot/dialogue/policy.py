@@ -55,10 +55,11 @@ def _is_title_year(text: str, entity: Entity) -> bool:
 
 def unknown_name(parse: Parse, anything_shown: bool) -> bool:
     """A short request that names something the NLU found nothing for ("oppenheimer"): likely a
-    title or person the catalog does not hold. Feedback intents count only when nothing was
-    shown (they cannot be feedback then)."""
+    title or person the catalog does not hold. Feedback intents count when nothing was shown
+    (they cannot be feedback then) or when the classifier is unsure of them (they would not
+    act: `interpret`)."""
     intents = {"request_recommendation", "state_preference", "ask_item_info", "nlu_fallback"}
-    if not anything_shown:
+    if not anything_shown or parse.confidence < ACTING_INTENTS.get(parse.intent, 0.0):
         intents |= {"accept", "reject", "seen"}
     if parse.entities or parse.intent not in intents:
         return False

@@ -131,6 +131,14 @@ def test_reject_and_refine_does_both(talk, agent):
     assert f"not {rejected['title']}" in both.text, "the rejection is acknowledged"
 
 
+def test_an_unknown_title_after_a_list_gets_the_catalogs_coverage(talk, agent, help_text):
+    # the classifier half-reads a bare unknown word as "seen"; with nothing to point at, it is a
+    # name the catalog lacks
+    _, unknown = talk("anything but horror", "oppenheimer")
+    assert unknown.text not in help_text
+    assert str(last_year(agent)) in unknown.text
+
+
 def test_a_wish_in_a_clause_of_its_own_is_not_lost(talk, agent):
     # the acts sit on "Yes" and "I like them all"; Stallone and Judge Dredd come after them
     reply, = talk("Yes, I like them all. I like Sylvester Stallone movies. I enjoyed Judge "
