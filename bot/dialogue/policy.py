@@ -161,6 +161,10 @@ def interpret(parse: Parse, state: SessionState) -> Parse:
     if parse.intent in ("reset", "restart", "rate") or parse.slots:
         return parse
     shown = [item["id"] for item in state.last_shown]
+    if any(e.type == "reference" and e.confidence >= 1.0 for e in parse.entities):
+        # "the second one sounds good, who's in it": "it" is the one just named, not a guess
+        parse.entities = [e for e in parse.entities
+                          if not (e.type == "reference" and e.confidence < 1.0)]
     if state.focus_item in shown:
         parse.entities = [_refocus(e, state.focus_item) for e in parse.entities]
     kinds = {e.type for e in parse.entities}

@@ -131,6 +131,12 @@ def test_reject_and_refine_does_both(talk, agent):
     assert f"not {rejected['title']}" in both.text, "the rejection is acknowledged"
 
 
+def test_it_beside_a_named_item_is_that_item_not_another(talk, agent):
+    first, chosen = talk("a comedy", "the second one sounds good whos in it")
+    second, first_title = first.items[1]["title"], first.items[0]["title"]
+    assert second in chosen.text and first_title not in chosen.text
+
+
 def test_an_unknown_title_after_a_list_gets_the_catalogs_coverage(talk, agent, help_text):
     # the classifier half-reads a bare unknown word as "seen"; with nothing to point at, it is a
     # name the catalog lacks
