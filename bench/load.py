@@ -334,8 +334,8 @@ def main() -> None:
             for name in ("movies", "ml-100k", "models", "cache"):
                 shutil.copytree(build / name, folder / "build" / name)
             replace[f"artifacts: {build}"] = f"artifacts: {folder / 'build'}"
-            replace["    dialogues: ../shared/datasets/redial-dev "] = \
-                f"    dialogues: {ROOT.parent / 'shared/datasets/redial-dev'} "
+            replace["    dialogues: ../shared/datasets/redial-train "] = \
+                f"    dialogues: {ROOT.parent / 'shared/datasets/redial-train'} "
             env["CONVREC_ADMIN_TOKEN"] = SWAP_TOKEN
         config = write_config(folder, folder / "state", **replace)
         text = config.read_text()

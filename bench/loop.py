@@ -171,8 +171,8 @@ def main() -> None:
         artifacts = folder / "build"
         for name in COPIED:
             shutil.copytree(BUILD / name, artifacts / name)
-        dialogues = "    dialogues: ../shared/datasets/redial-dev "
-        absolute = f"    dialogues: {ROOT.parent / 'shared/datasets/redial-dev'} "
+        dialogues = "    dialogues: ../shared/datasets/redial-train "
+        absolute = f"    dialogues: {ROOT.parent / 'shared/datasets/redial-train'} "
         learn_config = write_config(folder / "learn", folder / "learn" / "state", **{
             f"artifacts: {BUILD}": f"artifacts: {artifacts}", dialogues: absolute})
         control_config = write_config(folder / "control", folder / "control" / "state",

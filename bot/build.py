@@ -13,21 +13,26 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from bot.config import Config, load_config
 from bot.dialogue.agent import Agent
-from bot.dialogue.replies import Templates
+from bot.dialogue.replies import Templates, domain_examples
 from bot.stores.sqlite import SessionStore
 from bot.voice.language_model import ensure_voice_model
 from bot.voice.speech import Recognizer
 from nlu import encoder_export
 from nlu.encoder import SentenceEncoder
 from nlu.entities import EntityLexicon
+from nlu.facet_lexicon import FacetLexicon
 from nlu.intent_classifier import IntentClassifier
 from nlu.parse import NluPipeline
 from nlu.train import is_current, train_intents
 from recommender.data import item_vectors
+from recommender.data.domain_build import build_domain, is_built
 from recommender.data.history import BehaviorHistory
 from recommender.domain.catalog import Catalog
+from recommender.domain.schema import load_schema
 from recommender.serving.mmoe_ranker import (
     CARD_FILE,
     MODEL_FILE,
@@ -39,9 +44,20 @@ from recommender.serving.model_versions import ModelVersions, VersionError
 from recommender.serving.recommend import Recommender
 
 Log = Callable[[str], None]
+DOMAIN_REPLIES = "replies_domain.yml"  # beside paths.replies: a schema domain's wordings
 
 
 def ensure_catalog(config: Config, log: Log) -> Catalog:
+    """The catalog config.yml's domain names: the movie catalog, or a schema domain's (built
+    from its schema when missing or older than the schema and its tables; `catalog.schema` set)."""
+    if config.schema is not None:
+        schema = load_schema(config.schema)
+        if not is_built(schema, config.catalog_dir):
+            log(f"Building the {schema.name} catalog from {schema.path} ...")
+            build_domain(schema, config.catalog_dir, log=log)
+        catalog = Catalog.load(config.catalog_dir)
+        catalog.schema = schema
+        return catalog
     if not (config.catalog_dir / "items.jsonl").exists():
         # heavy: pandas (~0.1 s of every start-up), only when the catalog is missing
         from recommender.data.build import build_movies
@@ -94,7 +110,7 @@ def servable_ranker(config: Config, log: Log) -> tuple[str | None, Path | None]:
     that is whole, with a log line; (None, None) when none is (load_ranker says what it does)."""
     if config.recommender.ranker != "mmoe":
         return None, None
-    versions = ModelVersions(ranker_root(config.models_dir))
+    versions = ModelVersions(ranker_root(config.ranker_models_dir))
     pointer = versions.pointer()
     for version in [pointer["current"], *reversed(pointer["history"])]:
         if version is None:
@@ -118,20 +134,48 @@ def build_agent(config: Config | None = None, log: Log = lambda message: None,
     encoder = ensure_encoder(config, log)
     vectors = item_vectors.load_or_build(
         catalog, config.catalog_dir, lambda texts: encoder.encode(texts, progress=True), log=log)
-    history = BehaviorHistory.load(config.catalog_dir, catalog)
-    version, folder = servable_ranker(config, log)
-    ranker = load_ranker(config.recommender.ranker, config.models_dir, vectors,
+    history = load_history(config, catalog)
+    ranker_name = config.recommender.ranker
+    if catalog.schema is not None and catalog.schema.interactions is None:
+        log(f"{catalog.schema.name}: no interaction table, so the linear ranker (content, "
+            f"facets and popularity; recommender.weights)")
+        ranker_name = "linear"
+    version, folder = servable_ranker(config, log) if ranker_name == "mmoe" else (None, None)
+    ranker = load_ranker(ranker_name, config.ranker_models_dir, vectors,
                          config.recommender.weights, config.recommender.task_weights, log,
                          catalog.years, folder)
     ranker.model_version = version  # what /health reports (bot/server/reload.py)
     recommender = Recommender(catalog, vectors, history, config.recommender, ranker=ranker)
     utterance_encoder = wrap_encoder(encoder) if wrap_encoder else encoder
-    nlu = NluPipeline(utterance_encoder, EntityLexicon.from_catalog(catalog),
-                      ensure_intent_model(config, encoder, log))
+    lexicon = EntityLexicon.from_catalog(catalog)
+    if catalog.schema is not None:  # the facets' values, synonyms and numeric limits
+        lexicon.facets = FacetLexicon.build(catalog.schema, catalog)
+    nlu = NluPipeline(utterance_encoder, lexicon, ensure_intent_model(config, encoder, log))
     encoder.encode(["warm up"])  # load the model now, not on the first message
     store = make_store(config)
-    templates = Templates(config.path("replies"))
+    templates = make_templates(config, catalog)
     return Agent(config, catalog, recommender, nlu, store, templates)
+
+
+def load_history(config: Config, catalog: Catalog) -> BehaviorHistory:
+    """The behavior history: ratings.npz, or, for a schema domain without interactions, an
+    empty one (no user is known; the history feature is 0)."""
+    if catalog.schema is not None and not (config.catalog_dir / "ratings.npz").exists():
+        empty = np.zeros(0, dtype=np.int64)
+        return BehaviorHistory(catalog, empty, empty, np.zeros(0, dtype=np.float32), empty)
+    return BehaviorHistory.load(config.catalog_dir, catalog)
+
+
+def make_templates(config: Config, catalog: Catalog) -> Templates:
+    """data/replies.yml with the catalog's noun; for a schema domain, data/replies_domain.yml
+    over it and the schema's `replies` over both."""
+    if catalog.schema is None:
+        return Templates(config.path("replies"))
+    schema = catalog.schema
+    return Templates(config.path("replies"), schema.noun, schema.plural,
+                     overlays=(config.path("replies").parent / DOMAIN_REPLIES,),
+                     replies=dict(schema.replies),
+                     extra={"examples": domain_examples(catalog)})
 
 
 def ensure_recognizer(config: Config, catalog: Catalog, log: Log):

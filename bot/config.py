@@ -15,6 +15,7 @@ from bot.dialogue.interest import InterestParams
 from nlu.encoder import BACKENDS, EncoderConfig
 from nlu.encoder_onnx import ONNXRUNTIME
 from nlu.intent_classifier import IntentConfig
+from recommender.domain.schema import SchemaError, load_schema
 from recommender.models.tasks import TASKS
 from recommender.serving.recommend import RecommenderConfig
 from recommender.training.ranker_config import training_config
@@ -33,6 +34,8 @@ class Paths:
     state: Path = Path("var")
     nlu_data: Path = Path("data/nlu.yml")
     replies: Path = Path("data/replies.yml")
+    # a schema domain's built catalog and models: <domains>/<domain>/, relative to `artifacts`
+    domains: Path = Path("domains")
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,9 @@ class Config:
     server: ServerConfig = ServerConfig()
     channels: ChannelsConfig = ChannelsConfig()
     root: Path = ROOT
+    # a domain schema (`--schema PATH`, `--domain NAME`, $CONVREC_SCHEMA): the chat's catalog is
+    # built from it; None: the movie catalog `convrec data build` builds
+    schema: Path | None = None
 
     def path(self, name: str) -> Path:
         p = getattr(self.paths, name)
@@ -130,7 +136,15 @@ class Config:
 
     @property
     def catalog_dir(self) -> Path:
+        if self.schema is not None:
+            return self.path("artifacts") / self.paths.domains / self.domain
         return self.path("artifacts") / self.domain
+
+    @property
+    def ranker_models_dir(self) -> Path:
+        """Where the ranker's versions live: per schema domain beside its catalog; the movie
+        ranker's in `models_dir`. (The encoder and intent models are shared by every domain.)"""
+        return self.catalog_dir / "models" if self.schema is not None else self.models_dir
 
     @property
     def models_dir(self) -> Path:
@@ -330,8 +344,41 @@ def _channels(raw) -> ChannelsConfig:
     return channels
 
 
-def load_config(path: Path | str | None = None) -> Config:
-    """Read config.yml (or $CONVREC_CONFIG); the folder holding it is the root of relative paths."""
+DOMAINS_DIR = ROOT / "data" / "domains"
+
+
+def schema_path(schema: str | Path | None = None, domain: str | None = None) -> Path | None:
+    """The schema file `--schema PATH` or `--domain NAME` (data/domains/NAME.yml) names; None for
+    the movie catalog (neither, or `--domain movies`). Raises ConfigError for an unknown name."""
+    if schema is not None and domain is not None:
+        raise ConfigError("give --schema PATH or --domain NAME, not both")
+    if schema is not None:
+        return Path(schema).resolve()
+    if domain is None or domain == "movies":
+        return None
+    path = DOMAINS_DIR / f"{domain}.yml"
+    if not path.exists():
+        known = sorted(p.stem for p in DOMAINS_DIR.glob("*.yml"))
+        raise ConfigError(f"--domain {domain}: no {path} (known: {', '.join(known)})")
+    return path
+
+
+def with_schema(config: Config, schema: Path | None) -> Config:
+    """`config` for the domain a schema file declares (its name picks the artifacts folder);
+    unchanged for None. Raises ConfigError with the schema's one error (file, field)."""
+    if schema is None:
+        return config
+    try:
+        loaded = load_schema(schema)
+    except SchemaError as e:
+        raise ConfigError(str(e)) from e
+    return dataclasses.replace(config, domain=loaded.name, schema=loaded.path)
+
+
+def load_config(path: Path | str | None = None, schema: str | Path | None = None,
+                domain: str | None = None) -> Config:
+    """Read config.yml (or $CONVREC_CONFIG); the folder holding it is the root of relative paths.
+    `schema` / `domain` (or $CONVREC_SCHEMA, e.g. for server workers): a schema domain."""
     path = Path(path or os.environ.get("CONVREC_CONFIG") or DEFAULT_CONFIG)
     if not path.exists():
         raise ConfigError(f"config file not found: {path}")
@@ -359,7 +406,7 @@ def load_config(path: Path | str | None = None) -> Config:
     if not 0.0 <= state.decay <= 1.0:
         raise ConfigError(f"state.decay: must be within [0, 1], got {state.decay}")
     stores = _stores(raw.get("stores"))
-    return Config(
+    config = Config(
         domain=raw.get("domain", "movies"),
         paths=_build(Paths, raw.get("paths"), "paths"),
         nlu=_nlu(raw.get("nlu")),
@@ -371,3 +418,7 @@ def load_config(path: Path | str | None = None) -> Config:
         channels=_channels(raw.get("channels")),
         root=path.resolve().parent,
     )
+    chosen = schema_path(schema, domain)
+    if chosen is None and domain is None and os.environ.get("CONVREC_SCHEMA"):
+        chosen = Path(os.environ["CONVREC_SCHEMA"])
+    return with_schema(config, chosen)

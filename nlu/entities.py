@@ -39,6 +39,7 @@ from nlu.entity_words import (
     MOVIE_NOUNS,
     STOPWORDS,
 )
+from nlu.facet_mentions import bound_fields, facet_candidates
 from nlu.fuzzy_people import SURNAME_CUES
 from nlu.lexicon import COMMON, EntityLexicon
 from nlu.negation import negated_words
@@ -309,6 +310,8 @@ def extract_entities(
                 unwanted=ref.unwanted,
             )
         )
+    if lexicon.facets is not None:
+        candidates += facet_candidates(text, words, lexicon.facets, context)
     chosen = mark_unknown_titles(words, _resolve(candidates, n), lexicon.item_years)
     chosen += _keyword_phrases(words, chosen)
 
@@ -341,6 +344,8 @@ def extract_entities(
                     year_min=c.year_min,
                     year_max=c.year_max,
                     confidence=round(c.confidence, 3),
+                    facet=c.facet,
+                    **bound_fields(c.bounds),
                 )
             )
     entities = _with_soft_wishes(text, words, negated, entities)

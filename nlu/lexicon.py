@@ -28,6 +28,7 @@ from nlu.entity_words import (
     MOVIE_NOUNS,
     STOPWORDS,
 )
+from nlu.facet_lexicon import FacetLexicon
 from nlu.fuzzy_people import PeopleIndex
 from nlu.fuzzy_titles import FuzzyTitleIndex, english_vocabulary
 from nlu.normalize import (
@@ -140,6 +141,7 @@ class EntityLexicon:
     fuzzy: FuzzyTitleIndex | None = None
     single_phrase_words: list[str] = field(default_factory=list)  # one-word genres/keywords
     people: PeopleIndex | None = None  # misspelt names, surnames after "by" (nlu/fuzzy_people.py)
+    facets: FacetLexicon | None = None  # a schema domain's facet words (nlu/facet_lexicon.py)
 
     def __repr__(self) -> str:
         return (

@@ -20,6 +20,7 @@ from nlu.types import INTENTS, UNWANTED, Act, Entity, Parse, ParseContext
 
 PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w]*)(?P<json>\{.*\})?\s*$", re.DOTALL)
 PAYLOAD_INTENTS = set(INTENTS) | {"rate", "reset", "restart"}
+DELEXICALISED_AS = {"unknown_title": "title", "facet": "genre", "comparison": "year"}
 
 
 class PayloadError(ValueError):
@@ -104,9 +105,10 @@ class NluPipeline:
         # one batch: the utterance, its wanted part (when different), each keyword
         texts = [text] + ([wanted] if wanted not in ("", text) else []) + keywords
         vectors = self.encoder.encode(texts)  # [len(texts), 384]
-        # a title the catalog lacks reads as a title to the classifier
-        spans = [(e.start, e.end, "title" if e.type == "unknown_title" else e.type)
-                 for e in entities]
+        # a title the catalog lacks reads as a title to the classifier; a schema domain's facet
+        # value as a genre ("a <genre> tool"), its numeric limit as a year ("<year>"): the
+        # classifier learnt those places from the movie data
+        spans = [(e.start, e.end, DELEXICALISED_AS.get(e.type, e.type)) for e in entities]
         delexicalized = delexicalize(text, spans)
         # clause spans of the delexicalised text: each act is placed in the clause that says it
         intent, confidence, ranking, acts = self.classifier.predict_acts(

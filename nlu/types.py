@@ -59,6 +59,14 @@ class Entity:
     # attribute (a soft wish, nlu/soft_wishes.py): signed genre weights of its direction,
     # (("Horror", -1.0), ("War", -1.0), ...) for "less violent"
     weights: tuple[tuple[str, float], ...] = ()
+    # a schema domain: "facet" (value: the facet value, "true" for a boolean) and "comparison"
+    # (value: "below" / "above" / "between"; low / high the numbers, None open; *_open: the bound
+    # itself is out) name their facet here
+    facet: str | None = None
+    low: float | None = None
+    high: float | None = None
+    low_open: bool | None = None
+    high_open: bool | None = None
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -74,6 +82,7 @@ class ShownItem:
     id: str
     title: str
     year: int | None = None
+    facets: dict = field(default_factory=dict, compare=False, hash=False)  # schema domains
 
 
 @dataclass(frozen=True)

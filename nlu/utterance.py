@@ -14,7 +14,9 @@ from nlu.entity_words import STOPWORDS
 from nlu.normalize import TOKEN_PATTERN, fold, normalize_word, title_key_word
 
 RANK = {"reference": 6, "title": 5, "unknown_title": 5, "person": 4, "year": 3, "genre": 2,
-        "keyword": 1, "attribute": 1}
+        "keyword": 1, "attribute": 1,
+        # a schema domain's facet values and numeric limits (nlu/facet_lexicon.py, comparisons)
+        "comparison": 6, "facet": 4.5}
 _SENTENCE_END = frozenset(".!?")
 _HARD_BREAK = frozenset('.!?;()"“”')
 _QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|(?<!\w)[\'‘]([^\'‘’]+)[\'’](?!\w)')
@@ -96,6 +98,8 @@ class Candidate:
     year_max: int | None = None
     unwanted: bool = False
     char_end: int | None = None  # where the surface text ends, when not at the last word's end
+    facet: str | None = None  # facet and comparison candidates: the facet's name
+    bounds: tuple | None = None  # comparison: (low, high, low_open, high_open)
 
 
 _ABBREVIATIONS = frozenset(  # a full stop after these ends no sentence: "Mrs. Doubtfire"

@@ -9,11 +9,16 @@ from bot.build import build_agent
 from bot.channels import shell
 from bot.cli.log import log
 from bot.config import load_config
+from recommender.domain.schema import SchemaError
 
 
 def chat(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    agent = build_agent(config, log=log)
+    config = load_config(args.config, args.schema, args.domain)
+    try:
+        agent = build_agent(config, log=log)
+    except SchemaError as e:  # a table's cell, found while building the domain's catalog
+        log(f"error: {e}")
+        return 1
     user = str(args.user) if args.user is not None else None
     if user is not None and not agent.recommender.history.has_user(user):
         log(f"error: unknown user {user!r}: MovieLens user ids run from 1 to "

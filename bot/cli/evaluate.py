@@ -74,16 +74,17 @@ def _report(args: argparse.Namespace, evaluate: Callable[[Config, Path], dict]) 
 
 
 def evaluate_tasks(args: argparse.Namespace) -> int:
-    """AUC / logloss per task: the trained multi-task ranker against single-task models."""
+    """AUC / logloss per task: single-task models, MMoE and PLE, trained on the same lists."""
     return _report(args, lambda config, out_dir: tasks.evaluate_tasks(
-        config.models_dir, config.recommender, out_dir, log=log, progress=not args.quiet))
+        Path(args.models) if args.models else config.models_dir, config.recommender, out_dir,
+        log=log, progress=not args.quiet, seeds=args.seeds))
 
 
 def evaluate_redial(args: argparse.Namespace) -> int:
     """CRSLab-protocol Recall@k on ReDial-format dialogues; JSON + PNG."""
     return _report(args, lambda config, out_dir: redial.evaluate_redial(
         config, Path(args.data), args.split, args.limit, out_dir, log=log,
-        progress=not args.quiet))
+        progress=not args.quiet, train_dir=Path(args.train) if args.train else None))
 
 
 def evaluate_replay(args: argparse.Namespace) -> int:

@@ -2,7 +2,8 @@
 
 A group's handlers live in its own module, imported only for the command that runs (each loads
 its model stack, and `convrec --help` stays instant): chat.py, parse.py, train.py (data build,
-train), serve.py, voice.py, evaluate.py (evaluate ranking / tasks / redial, simulate, analyze).
+train), data.py (data init, data check: domain schemas), serve.py, voice.py, evaluate.py
+(evaluate ranking / tasks / redial, simulate, analyze).
 A new command: its parser in `build_parser` with `set_defaults(handler=NAME)`, and
 `NAME(args) -> exit status` in its group's module.
 """
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--session", help="session name; the same name resumes the conversation")
     chat.add_argument("--json", action="store_true",
                       help="read one utterance per stdin line, write one JSON object per line")
+    add_domain_options(chat)
     chat.set_defaults(handler="chat")
 
     parse = sub.add_parser("parse", help="print the NLU parse of a text as JSON")
@@ -38,7 +40,31 @@ def build_parser() -> argparse.ArgumentParser:
     data_sub = data.add_subparsers(dest="data_command", required=True)
     build = data_sub.add_parser("build", help="build the catalog and behavior history")
     build.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    add_domain_options(build)
     build.set_defaults(handler="data_build")
+    init = data_sub.add_parser(
+        "init", help="write a first domain schema by inspecting an item table (and an "
+                     "interaction table): guessed types with their evidence, for review")
+    init.add_argument("--items", required=True, help="the item table (CSV, TSV, JSON Lines, "
+                      "JSON, Parquet or a RecBole atomic file)")
+    init.add_argument("--interactions", help="the interaction table (user, item, rating, time)")
+    init.add_argument("--out", required=True, help="the schema file to write (YAML)")
+    init.add_argument("--force", action="store_true", help="overwrite --out when it exists")
+    init.set_defaults(handler="data_init")
+    check = data_sub.add_parser(
+        "check", help="load a domain schema and read its tables: a summary, or the one error "
+                      "(file, field, row)")
+    check.add_argument("--schema", required=True, help="the schema file (docs/SCHEMA.md)")
+    check.set_defaults(handler="data_check")
+    evidence = data_sub.add_parser(
+        "evidence", help="write the conversation evidence table (mention counts, no text) from "
+                         "ReDial-format dialogues, for chats on machines without them")
+    evidence.add_argument("--dialogues", required=True,
+                          help="folder with train_data.jsonl and movies_with_mentions.csv "
+                               "(movie_facts.json, when present, links more movies)")
+    evidence.add_argument("--out", help="table file (default: data/conversation_evidence.npz, the "
+                                        "one `convrec train` falls back to)")
+    evidence.set_defaults(handler="data_evidence")
 
     train = sub.add_parser("train", help="encode the catalog and train the models")
     train.add_argument("--force", action="store_true", help="retrain even when up to date")
@@ -48,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "(a full retrain when the catalog changed)")
     train.add_argument("--max-seconds", type=float, default=60.0,
                        help="--incremental: time budget of the fine-tuning (default 60)")
+    add_domain_options(train)
     train.set_defaults(handler="train")
 
     serve = sub.add_parser("serve", help="serve HTTP: REST, Rasa webhook, socket.io, widget, "
@@ -59,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info",
                        choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    add_domain_options(serve)
     serve.set_defaults(handler="serve")
 
     voice = sub.add_parser("voice", help="talk by voice: WAV files, --say TEXT (espeak-ng), or "
@@ -93,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     tasks = evaluate_sub.add_parser(
         "tasks", help="AUC and logloss per task on held-out lists: the multi-task ranker against "
                       "single-task models with the same inputs")
+    tasks.add_argument("--models", help="models folder holding ranker/ (default: config.yml's "
+                                        "<artifacts>/models)")
+    tasks.add_argument("--seeds", type=int, default=3,
+                       help="train every model this many times (seeds), report mean ± sd")
     tasks.add_argument("--out", help="report folder (default: <artifacts>/reports)")
     tasks.add_argument("--quiet", action="store_true", help="no progress bars")
     tasks.set_defaults(handler="evaluate_tasks")
@@ -104,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     redial.add_argument("--split", choices=["valid", "test", "dev"],
                         help="valid_data.jsonl (default when present) or test_data.jsonl; dev = "
                              "held-out train conversations, for development")
+    redial.add_argument("--train", help="folder whose train_data.jsonl feeds the dialogue log and "
+                                        "popularity (default: config.yml's "
+                                        "recommender.training.dialogues, else --data)")
     redial.add_argument("--limit", type=int, help="only the first N conversations")
     redial.add_argument("--out", help="report folder (default: <artifacts>/reports)")
     redial.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -150,12 +185,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_domain_options(parser: argparse.ArgumentParser) -> None:
+    """--schema PATH / --domain NAME: a catalog of any domain (docs/SCHEMA.md); default movies."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--schema", help="a domain schema file (docs/SCHEMA.md): its catalog, "
+                                        "built into <artifacts>/domains/<domain>/ when missing")
+    group.add_argument("--domain", help="a shipped domain: data/domains/NAME.yml (movies: the "
+                                        "default catalog)")
+
+
 def handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
     """The function that runs the parsed command, from its group's module."""
     if args.command == "chat":
         from bot.cli import chat as group  # heavy: the agent's models (torch, the encoder)
     elif args.command == "parse":
         from bot.cli import parse as group  # heavy: the agent's models (torch, the encoder)
+    elif args.command == "data" and args.data_command in ("init", "check"):
+        from bot.cli import data as group  # heavy: pandas and the table readers
     elif args.command in ("data", "train"):
         from bot.cli import train as group  # heavy: the training stack (torch, pandas)
     elif args.command == "serve":

@@ -9,7 +9,7 @@ import uvicorn
 
 from bot.build import make_store
 from bot.cli.log import log
-from bot.config import ConfigError, load_config
+from bot.config import ConfigError, load_config, schema_path
 from bot.server.app import create_app, load_serving_agent
 from bot.server.workers import serve_workers
 
@@ -18,6 +18,9 @@ def serve(args: argparse.Namespace) -> int:
     """`convrec serve`: one process, or N workers (bot/server/workers.py) sharing Redis sessions."""
     if args.config:
         os.environ["CONVREC_CONFIG"] = os.path.abspath(args.config)
+    chosen = schema_path(getattr(args, "schema", None), getattr(args, "domain", None))
+    if chosen is not None:  # every worker loads the config again: it reads the schema from here
+        os.environ["CONVREC_SCHEMA"] = str(chosen)
     config = load_config()
     server = config.server
     host = args.host or server.host

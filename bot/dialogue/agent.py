@@ -16,14 +16,16 @@ from contextlib import AbstractContextManager, nullcontext
 import numpy as np
 
 from bot.config import Config
-from bot.dialogue.carryover import at_catalog_edge, relaxations
+from bot.dialogue.carryover import at_catalog_edge, facet_kind, relaxations
 from bot.dialogue.policy import Action
 from bot.dialogue.replies import (
     MOOD_QUICK_REPLIES,
     Reply,
     Templates,
     answer_about,
+    answer_about_facets,
     constraint_summary,
+    domain_quick_replies,
     item_quick_replies,
 )
 from bot.dialogue.state import (
@@ -62,6 +64,10 @@ class Agent:
         self.params = config.state
         self.genre_vectors = genre_prototypes(recommender.item_vectors,
                                               recommender.constraint_index.genre_masks)
+        # what a greeting or a clarifying question offers: moods for movies, a schema domain's
+        # most common values of its first categorical facet
+        self.opening_replies = (domain_quick_replies(catalog) if catalog.schema is not None
+                                else list(MOOD_QUICK_REPLIES))
         # write-through cache, only when this process is the store's one writer (SQLite); a
         # shared store (Redis) is read every turn, since another worker may have moved the session
         self._states: OrderedDict[str, SessionState] = OrderedDict()
@@ -94,7 +100,8 @@ class Agent:
         if unknown:
             raise InputError(f"unknown item id {unknown[0]!r} in 'shown'")
         context = ParseContext(tuple(ShownItem(i, self.catalog.get(i).title,
-                                               self.catalog.get(i).year) for i in shown))
+                                               self.catalog.get(i).year,
+                                               self.catalog.get(i).facets) for i in shown))
         try:
             return self.nlu.parse(text, context)
         except PayloadError as e:
@@ -119,7 +126,8 @@ class Agent:
             state = self.state(session_id, user_id)
             if user_id is not None:
                 state.user_id = str(user_id)
-            context = ParseContext(tuple(ShownItem(i["id"], i["title"], i.get("year"))
+            context = ParseContext(tuple(ShownItem(i["id"], i["title"], i.get("year"),
+                                                   i.get("facets") or {})
                                          for i in state.last_shown))
             try:
                 parse = self.nlu.parse(text, context)
@@ -158,7 +166,10 @@ class Agent:
         return run_turn(self, state, parse, context, split)
 
     def coverage(self) -> str:
-        """"films from 1902 to 2016": what the catalog covers, from the catalog."""
+        """"films from 1902 to 2016": what the catalog covers, from the catalog ("331 tools"
+        for a schema domain)."""
+        if self.catalog.schema is not None:
+            return f"{len(self.catalog):,} {self.catalog.plural}"
         years = self.catalog.years[self.catalog.years > 0]
         return f"{len(self.catalog):,} films from {years.min()} to {years.max()}"
 
@@ -184,11 +195,11 @@ class Agent:
                 reply.text = t.render("greet_known_user", turn, n_ratings=n)
             else:
                 reply.text = t.render("greet", turn)
-            reply.quick_replies = list(MOOD_QUICK_REPLIES)
+            reply.quick_replies = list(self.opening_replies)
         elif action.kind == "clarify":
             state.asked_clarification = True
             reply.text = t.render("clarify", turn)
-            reply.quick_replies = list(MOOD_QUICK_REPLIES)
+            reply.quick_replies = list(self.opening_replies)
         elif action.kind == "recommend":
             state, reply = self._recommend(state, reply, parse, popular=action.popular)
         elif action.kind == "replace":
@@ -210,7 +221,9 @@ class Agent:
                                             parse.text.lower()) else ()
             if people:  # "what else did he make" next means this person
                 state.focus_person = people[0]
-            reply.text = t.render("item_info", turn, answer=answer_about(item, parse.text))
+            answer = (answer_about_facets(item, self.catalog.schema, parse.text)
+                      if self.catalog.schema is not None else answer_about(item, parse.text))
+            reply.text = t.render("item_info", turn, answer=answer)
             reply.quick_replies = [{"title": "I'll watch it",
                                     "payload": f'/accept{{"item":"{item.id}"}}'},
                                    {"title": "Not for me",
@@ -218,21 +231,21 @@ class Agent:
         elif action.kind == "acknowledge":  # "lol", "thats great": a nudge about what's next
             reply.text = t.render("acknowledge_list" if state.last_shown else "acknowledge", turn)
             reply.quick_replies = (item_quick_replies(state.last_shown) if state.last_shown
-                                   else list(MOOD_QUICK_REPLIES))
+                                   else list(self.opening_replies))
         elif action.kind == "unknown_title":
             reply.text = t.render("unknown_title", turn, name=parse.text.strip(" ?!."),
                                   coverage=self.coverage())
-            reply.quick_replies = list(MOOD_QUICK_REPLIES)
+            reply.quick_replies = list(self.opening_replies)
         elif action.kind == "which_item":
             reply.text = t.render("which_item", turn)
             reply.quick_replies = item_quick_replies(state.last_shown)
         elif action.kind == "nothing_shown":
             reply.text = t.render("nothing_shown", turn)
-            reply.quick_replies = list(MOOD_QUICK_REPLIES)
+            reply.quick_replies = list(self.opening_replies)
         elif action.kind == "reset":
             state = reset_preferences(state)
             reply.text = t.render("reset", turn)
-            reply.quick_replies = list(MOOD_QUICK_REPLIES)
+            reply.quick_replies = list(self.opening_replies)
         else:  # thanks, goodbye, fallback, out_of_scope
             reply.text = t.render(action.kind, turn)
         return state, reply
@@ -242,7 +255,7 @@ class Agent:
         # nothing specific known yet: the recommender's cold start (varied, well liked, recent)
         cold = state.user_id is None and not state.positive_items and not (
             c.genres_wanted or c.people_wanted or c.year_min is not None
-            or c.year_max is not None)
+            or c.year_max is not None or c.has_facets())
         return RecommendRequest(
             interest_vector=None if popular else state.interest_vector,
             constraints=state.constraints,
@@ -262,9 +275,10 @@ class Agent:
         (bot/dialogue/carryover.py). (results, [what was loosened: "years" or kinds], the
         sentence that says so) or ([], [], None)."""
         years = self.catalog.years[self.catalog.years > 0]
-        first, last = int(years.min()), int(years.max())
+        first, last = (int(years.min()), int(years.max())) if len(years) else (0, 0)
         c = state.constraints
-        if at_catalog_edge(c, last, first) or (c.year_min is not None and c.year_min >= last - 2):
+        if len(years) and (at_catalog_edge(c, last, first)
+                           or (c.year_min is not None and c.year_min >= last - 2)):
             for year_min in (last, last - 3, last - 10):
                 looser = dataclasses.replace(c.copy(), year_min=year_min, year_max=None)
                 found = self.recommender.recommend(dataclasses.replace(request,
@@ -273,7 +287,8 @@ class Agent:
                     state.constraints = looser
                     return found, ["years"], \
                         f"my catalog ends in {last}, so these are the newest I have"
-        named = {e.type for e in parse.entities if e.polarity == "wanted"}
+        named = {e.type for e in parse.entities if e.polarity == "wanted"} | {
+            facet_kind(e.facet) for e in parse.entities if e.type == "facet" and e.facet}
         for kinds, dropped, looser in relaxations(c, named):
             found = self.recommender.recommend(dataclasses.replace(request, constraints=looser))
             if found:

@@ -67,9 +67,11 @@ def carry_over(c: Constraints, entities: list[Entity], text: str, refining: bool
     `record_constraints` then records the turn's entities on top: together they add, replace or
     keep as the module docstring says."""
     if is_reversal(text):
-        replaced = [k for k in KINDS if _values(c, k)]
+        replaced = [k for k in KINDS if _values(c, k)] + \
+            [facet_kind(f) for f, values in c.facets_wanted.items() if values]
         for kind in ("genre", "keyword"):
             _values(c, kind).clear()
+        c.facets_wanted.clear()
         if _wanted(entities, "person"):
             c.people_wanted.clear()
         return replaced
@@ -82,7 +84,18 @@ def carry_over(c: Constraints, entities: list[Entity], text: str, refining: bool
         if new and old and not old <= new:
             old.intersection_update(new)
             replaced.append(kind)
+    for facet in {e.facet for e in _wanted(entities, "facet")}:  # per facet, like a genre
+        new = {e.value for e in _wanted(entities, "facet") if e.facet == facet}
+        old = c.facets_wanted.get(facet, set())
+        if old and not old <= new and not refining:
+            old.intersection_update(new)
+            replaced.append(facet_kind(facet))
     return replaced
+
+
+def facet_kind(facet: str) -> str:
+    """A schema domain's facet as a kind of wanted value ("facet:category")."""
+    return f"facet:{facet}"
 
 
 def person_in_focus(text: str, entities: list[Entity], focus_person: str | None,
@@ -117,6 +130,13 @@ def relaxations(c: Constraints, named_now: set[str]
         values = _values(looser, kind)
         if values and kind not in named_now:
             kinds.append(kind)
+            dropped.append(" / ".join(sorted(values)))
+            values.clear()
+            steps.append((list(kinds), ", ".join(dropped), looser.copy()))
+    for facet in sorted(looser.facets_wanted):  # a schema domain's facet values, schema-blind
+        values = looser.facets_wanted[facet]
+        if values and facet_kind(facet) not in named_now:
+            kinds.append(facet_kind(facet))
             dropped.append(" / ".join(sorted(values)))
             values.clear()
             steps.append((list(kinds), ", ".join(dropped), looser.copy()))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from recommender.domain.catalog import Item
-from recommender.domain.constraints import Constraints
+from recommender.domain.catalog import Catalog, Item
+from recommender.domain.constraints import Constraints, Range
+from recommender.domain.schema import DomainSchema
+from recommender.serving.facet_reasons import CURRENCY_SIGNS, mention, show_value
 
 
 @dataclass
@@ -56,13 +59,69 @@ MOOD_QUICK_REPLIES = [
 
 
 class Templates:
-    def __init__(self, path: Path):
+    """Reply templates by key; `{noun}` / `{nouns}` are the item noun and its plural, filled in
+    every reply. `overlays`: template files read over `path` in order (a schema domain's
+    data/replies_domain.yml); `replies`: key → wordings over all of them (a schema's own);
+    `extra`: more values every reply may use (a domain's `examples`)."""
+
+    def __init__(self, path: Path, noun: str = "movie", plural: str = "movies",
+                 overlays: tuple[Path, ...] = (), replies: dict | None = None,
+                 extra: dict | None = None):
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         self.variants: dict[str, list[str]] = {k: list(v) for k, v in data.items()}
+        for overlay in overlays:
+            more = yaml.safe_load(Path(overlay).read_text(encoding="utf-8")) or {}
+            self.variants.update({k: list(v) for k, v in more.items()})
+        self.variants.update({k: [v] if isinstance(v, str) else list(v)
+                              for k, v in (replies or {}).items()})
+        self.common = {"noun": noun, "nouns": plural, **(extra or {})}
 
     def render(self, key: str, turn: int = 0, **values) -> str:
         variants = self.variants[key]
-        return variants[turn % len(variants)].format(**values)
+        return variants[turn % len(variants)].format(**self.common, **values)
+
+
+def domain_quick_replies(catalog: Catalog, n: int = 3) -> list[dict]:
+    """A schema domain's opening quick replies: the `n` most common values of its first
+    filterable categorical facet, and "Surprise me"."""
+    schema = catalog.schema
+    first = next((name for name, f in schema.facets.items()
+                  if f.type == "categorical" and f.filterable), None)
+    counts = Counter(item.facets.get(first) for item in catalog.items) if first else Counter()
+    values = [show_value(v) for v, _ in counts.most_common(n + 1) if v is not None][:n]
+    return [{"title": v.capitalize(), "payload": f"a {v} {schema.noun}"} for v in values] + \
+        [{"title": "Surprise me", "payload": payload("request_recommendation", surprise=True)}]
+
+
+def domain_examples(catalog: Catalog, n: int = 3) -> str:
+    """"project management, crm or vpn": a few values people may ask for (the quick replies')."""
+    values = [r["title"].lower() for r in domain_quick_replies(catalog, n)[:-1]]
+    return " or ".join([", ".join(values[:-1]), values[-1]]) if len(values) > 1 else \
+        (values[0] if values else catalog.plural)
+
+
+def answer_about_facets(item: Item, schema: DomainSchema, question: str) -> str:
+    """A schema item's facts: the facet a question names ("how much is it" → price), else
+    all of them, then the start of its description."""
+    q = question.lower()
+    named = [n for n, f in schema.facets.items() if f.type != "text"
+             and (n.replace("_", " ") in q or (f.unit and f.unit.lower() in q.split()))]
+    if not named and re.search(r"\b(cost|price|how much|cheap|expensive)\b", q):
+        named = [n for n, f in schema.facets.items() if f.type == "numeric" and f.unit
+                 and f.unit[0] in CURRENCY_SIGNS]
+    facts = []
+    for name in named or [n for n, f in schema.facets.items() if f.type != "text"]:
+        value = item.facets.get(name)
+        if value is None or value == [] or value is False:
+            continue
+        shown = ", ".join(str(v) for v in value[:6]) if isinstance(value, list) else value
+        facts.append(mention(schema.facets[name], shown))
+    text = f"{item.title}: " + ("; ".join(facts) if facts else "I have no details on that") + "."
+    if item.plot and not named:
+        description = item.plot.split("\n\n")[0]
+        text += " " + (description if len(description) <= 300 else
+                       description[:300].rsplit(" ", 1)[0] + "…")
+    return text
 
 
 def constraint_summary(c: Constraints) -> str:
@@ -81,11 +140,30 @@ def constraint_summary(c: Constraints) -> str:
         parts.append(f"up to {c.year_max}")
     elif c.year_min is not None:
         parts.append(f"from {c.year_min} on")
+    for facet, values in sorted(c.facets_wanted.items()):  # a schema domain's facets
+        if values:
+            parts.append(" or ".join(sorted(show_value(v) if v != "true" else
+                                            facet.replace("_", " ") for v in values)))
+    for facet, bounds in sorted(c.ranges.items()):
+        parts.append(range_words(facet, bounds))
     negatives = sorted(g.lower() for g in c.genres_unwanted) + sorted(c.people_unwanted) \
-        + sorted(c.keywords_unwanted)
+        + sorted(c.keywords_unwanted) + sorted(
+            show_value(v) if v != "true" else f.replace("_", " ")
+            for f, values in c.facets_unwanted.items() for v in values)
     if negatives:
         parts.append("no " + ", no ".join(negatives))
     return f" ({'; '.join(parts)})" if parts else ""
+
+
+def range_words(facet: str, bounds: Range) -> str:
+    """"price under 10", "rating 4 or more", "minutes 20–40"."""
+    name = facet.replace("_", " ")
+    if bounds.low is not None and bounds.high is not None:
+        return f"{name} {bounds.low:g}–{bounds.high:g}"
+    if bounds.high is not None:
+        return f"{name} under {bounds.high:g}" if bounds.high_open else \
+            f"{name} {bounds.high:g} or less"
+    return f"{name} over {bounds.low:g}" if bounds.low_open else f"{name} {bounds.low:g} or more"
 
 
 def answer_about(item: Item, question: str) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 from bot.dialogue.carryover import carry_over
 from bot.dialogue.interest import InterestParams, Signal, update_interest
 from nlu.types import WANTED, Entity, Parse
-from recommender.domain.constraints import Constraints
+from recommender.domain.constraints import Constraints, Range
 
 FEEDBACK_INTENTS = {"accept": "accepted", "reject": "rejected", "seen": "seen"}
 PREFERENCE_INTENTS = {"request_recommendation", "state_preference", "refine", "ask_more"}
@@ -214,7 +214,7 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
 
     if intent in PREFERENCE_INTENTS:
         subject = [e for e in parse.entities if e.polarity == WANTED
-                   and e.type in ("genre", "person", "keyword", "title")]
+                   and e.type in ("genre", "person", "keyword", "title", "facet")]
         # carry-over (bot/dialogue/carryover.py): a new value of a kind already wanted replaces
         # it, another kind adds, a reversal takes back what was wanted; year limits and dislikes
         # stay. A replaced subject starts a new topic: the interest and pointed items go too.
@@ -268,8 +268,8 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
     elif intent not in ("reset", "restart"):
         # a dislike or a year limit holds whatever the turn's intent ("not that one, no horror"
         # reads as reject; "seen it, anything older?" as seen)
-        record_constraints(c, [e for e in parse.entities if e.type == "year" or (
-            e.polarity != WANTED and e.type in ("genre", "person", "keyword"))])
+        record_constraints(c, [e for e in parse.entities if e.type in ("year", "comparison") or (
+            e.polarity != WANTED and e.type in ("genre", "person", "keyword", "facet"))])
 
     if targets:
         state.focus_item = targets[0]
@@ -285,7 +285,9 @@ def record_constraints(c: Constraints, entities: Iterable[Entity]) -> None:
     training on recorded dialogues share (bot/training/conversation_rules.py).
 
     A genre, person or keyword joins its wanted or unwanted set by its polarity and leaves the
-    other one ("no horror" after "horror" flips it); a year range sets the bounds."""
+    other one ("no horror" after "horror" flips it); a year range sets the bounds. In a schema
+    domain a facet value does the same within its facet, and a wanted numeric limit narrows the
+    facet's range (`merged_range`)."""
     sets = {"genre": (c.genres_wanted, c.genres_unwanted),
             "person": (c.people_wanted, c.people_unwanted),
             "keyword": (c.keywords_wanted, c.keywords_unwanted)}
@@ -297,6 +299,24 @@ def record_constraints(c: Constraints, entities: Iterable[Entity]) -> None:
             (unwanted_set if wanted else wanted_set).discard(entity.value)
         elif entity.type == "year":
             _apply_years(c, entity.year_min, entity.year_max, wanted)
+        elif entity.type == "facet" and entity.facet:  # a schema domain's facet value
+            wanted_set = c.facets_wanted.setdefault(entity.facet, set())
+            unwanted_set = c.facets_unwanted.setdefault(entity.facet, set())
+            (wanted_set if wanted else unwanted_set).add(entity.value)
+            (unwanted_set if wanted else wanted_set).discard(entity.value)
+        elif entity.type == "comparison" and entity.facet and wanted:
+            c.ranges[entity.facet] = merged_range(c.ranges.get(entity.facet), entity)
+
+
+def merged_range(old: Range | None, entity: Entity) -> Range:
+    """A numeric limit on top of the facet's range: "under $10" sets the top and keeps a bottom
+    said before ("over $5"), "at least 4" the bottom; "between" replaces both."""
+    new = Range(entity.low, entity.high, bool(entity.low_open), bool(entity.high_open))
+    if old is None or entity.value == "between":
+        return new
+    if entity.value == "below":
+        return Range(old.low, new.high, old.low_open, new.high_open)
+    return Range(new.low, old.high, new.low_open, old.high_open)
 
 
 def _apply_years(c: Constraints, year_min: int | None, year_max: int | None,

@@ -31,6 +31,7 @@ from tqdm import tqdm
 
 from bot.build import ensure_catalog, ensure_encoder
 from bot.config import Config
+from bot.training.ranker import dialogue_dir
 from bot.training.redial_context import RedialContext
 from bot.training.text_cache import cached_encoder
 from recommender.data import item_vectors
@@ -101,17 +102,31 @@ def neutralise(dense: np.ndarray, model, builder: InputBuilder, names: tuple[str
     return out
 
 
+def train_folder(config: Config, folder: Path, train: Path | None) -> Path:
+    """Where the train conversations come from: `train` when given, else the dialogues
+    `convrec train` learned from (config.yml recommender.training.dialogues) when present, else
+    the evaluated folder's own train_data.jsonl."""
+    if train is not None:
+        return Path(train)
+    configured = dialogue_dir(config, config.recommender.training.get("dialogues", ""))
+    if configured is not None and (configured / "train_data.jsonl").exists():
+        return configured
+    return folder
+
+
 def evaluate_redial(config: Config, folder: Path, split: str | None, limit: int | None,
-                    out_dir: Path, log: Log = print, progress: bool = True) -> dict:
+                    out_dir: Path, log: Log = print, progress: bool = True,
+                    train_dir: Path | None = None) -> dict:
     started = time.perf_counter()
     folder = Path(folder)
     split = split or ("valid" if (folder / "valid_data.jsonl").exists() else "test")
+    train_dir = train_folder(config, folder, train_dir)
     # "dev": the train conversations the ranker did not fit on (hash buckets valid + test of
     # recommender/training/examples.py: split_of), each reading the dialogue log without its own
     # fold — for development, so that the real valid / test split is read once per reported
     # setting
     dev = split == "dev"
-    evaluated_path = folder / ("train_data.jsonl" if dev else f"{split}_data.jsonl")
+    evaluated_path = train_dir / "train_data.jsonl" if dev else folder / f"{split}_data.jsonl"
     for path in (evaluated_path, folder / "movies_with_mentions.csv"):
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing (DIR must hold ReDial-format "
@@ -124,12 +139,16 @@ def evaluate_redial(config: Config, folder: Path, split: str | None, limit: int 
     history = BehaviorHistory.load(config.catalog_dir, catalog)
     encode = cached_encoder(encoder.encode, config.path("artifacts") / "cache" /
                             "redial_texts.npz", log)
-    train_path = folder / "train_data.jsonl"
-    train = read_dialogues(train_path) if train_path.exists() and split != "train" else []
+    train_path = train_dir / "train_data.jsonl"
+    train = read_dialogues(train_path) if train_path.exists() else []
     if not train:
-        log("redial: no train_data.jsonl beside the evaluated split: no dialogue log, and "
-            "popularity falls back to MovieLens ratings")
-    context = RedialContext(config, catalog, vectors, history, folder, train, encode, log)
+        log(f"redial: no {train_path}: no dialogue log, and popularity falls back to MovieLens "
+            "ratings")
+    else:
+        log(f"redial: dialogue log and popularity from {len(train)} conversations of "
+            f"{train_path}")
+    context = RedialContext(config, catalog, vectors, history, folder, train, encode, log,
+                            facts_dir=train_dir)
     conversations = read_dialogues(evaluated_path)
     if dev:
         conversations = [c for c in conversations
@@ -203,7 +222,8 @@ def evaluate_redial(config: Config, folder: Path, split: str | None, limit: int 
               "linked_movies": int((items.rows >= 0).sum()), "n_movies": len(items),
               "linked_targets": {"full": float((items.rows[positions] >= 0).mean())
                                  if len(positions) else 0.0},
-              "dialogue_log_conversations": len(train), "input_columns": list(CROSS),
+              "dialogue_log_conversations": len(train), "train_dialogues": str(train_path),
+              "input_columns": list(CROSS),
               "seconds": round(time.perf_counter() - started, 1)}
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, png_path = out_dir / f"redial-{split}.json", out_dir / f"redial-{split}.png"

@@ -20,9 +20,12 @@ from bot.build import make_store
 from bot.config import Config
 from bot.training.conversation_rules import session_updater
 from bot.training.dialogue_lists import dialogue_lists_builder
+from bot.training.evidence import SHIPPED as SHIPPED_EVIDENCE
+from bot.training.evidence import training_evidence
 from bot.training.text_cache import cached_encoder
 from recommender.data.behavior_log import LogEvent, accepted_items, after_mark, parse_rows
 from recommender.data.history import BehaviorHistory
+from recommender.data.redial_facts import FACTS_FILE
 from recommender.serving.mmoe_ranker import CARD_FILE, MODEL_FILE, load_mmoe_ranker, ranker_root
 from recommender.serving.model_versions import ModelVersions
 from recommender.training.incremental import (
@@ -49,7 +52,9 @@ def dialogue_files(folder: Path | None) -> list[Path]:
     if folder is None:
         return []
     files = [folder / "train_data.jsonl", folder / "movies_with_mentions.csv"]
-    return files if all(f.exists() for f in files) else []
+    if not all(f.exists() for f in files):
+        return []
+    return files + [f for f in (folder / FACTS_FILE,) if f.exists()]
 
 
 def train_ranker(config: Config, catalog, vectors: np.ndarray, encoder, force: bool,
@@ -66,7 +71,9 @@ def train_ranker(config: Config, catalog, vectors: np.ndarray, encoder, force: b
     if dialogues is not None and not files:
         log(f"ranker: no ReDial-format dialogues at {dialogues} (train_data.jsonl and "
             "movies_with_mentions.csv); training on simulated conversations only.")
-    expected = fingerprint(catalog, vectors, config.catalog_dir / "ratings.npz", settings, files)
+    shipped = [SHIPPED_EVIDENCE] if not files and SHIPPED_EVIDENCE.exists() else []
+    expected = fingerprint(catalog, vectors, config.catalog_dir / "ratings.npz", settings,
+                           files + shipped)
     if not force and is_current(folder, expected):
         log(f"ranker: up to date ({folder / CARD_FILE}).")
         return None
@@ -81,11 +88,13 @@ def train_ranker(config: Config, catalog, vectors: np.ndarray, encoder, force: b
     if files:
         dialogue_lists = dialogue_lists_builder(config, catalog, vectors, history, dialogues,
                                                 encode, log, progress)
+    evidence, evidence_source = training_evidence(catalog, dialogues if files else None, log)
     staging = versions.staging()
     card = train_conversational_ranker(
         catalog, vectors, history, encode, session_updater(config), config.recommender,
         settings, staging, expected, dialogue_lists, log=log, progress=progress,
-        log_events=events, log_notes={"history_items_added": added})
+        log_events=events, log_notes={"history_items_added": added},
+        conversation_evidence=evidence, evidence_source=evidence_source)
     log(f"ranker: version {publish(versions, staging, config, catalog, vectors)} is current")
     return card
 

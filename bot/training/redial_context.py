@@ -5,6 +5,7 @@ update, entities → constraints) — shared by `convrec train`'s dialogue lists
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from recommender.data.dialogue_log import FoldedDialogueLogs
 from recommender.data.history import BehaviorHistory
 from recommender.data.item_vectors import genre_prototypes
 from recommender.data.redial import link_movies, read_movies, recommendation_targets
+from recommender.data.redial_facts import FACTS_FILE, link_by_imdb, read_facts
 from recommender.serving.recommend import Recommender
 from recommender.training.redial_inputs import (
     MovieLensEASE,
@@ -32,19 +34,27 @@ class RedialContext:
     """Everything the ReDial ranking reads, built once: items, the dialogue log, encoders."""
 
     def __init__(self, config: Config, catalog, vectors: np.ndarray, history: BehaviorHistory,
-                 folder: Path, train: list[dict], encode: Callable, log: Log):
+                 folder: Path, train: list[dict], encode: Callable, log: Log,
+                 facts_dir: Path | None = None):
         self.movies = read_movies(folder / "movies_with_mentions.csv")
-        rows = link_movies(self.movies, catalog)
+        facts = read_facts(Path(facts_dir or folder) / FACTS_FILE)
+        by_title = link_movies(self.movies, catalog)
+        rows = link_by_imdb(self.movies, facts, catalog, by_title)
+        unlinked = [m for m, row in zip(self.movies, rows) if row < 0]
         log(f"redial: {len(self.movies)} movies, {int((rows >= 0).sum())} linked to the catalog "
-            "by title + year")
-        self.items: RedialItems = redial_items(self.movies, rows, vectors, encode)
+            f"({int((by_title >= 0).sum())} by title + year, the rest by IMDb id); of the "
+            f"{len(unlinked)} others, {sum(m.redial_id in facts for m in unlinked)} have facts "
+            f"({FACTS_FILE})")
+        self.items: RedialItems = redial_items(self.movies, rows, vectors, encode, facts)
         self.names = self.items.names
         self.candidates = set(self.items.index)
         self.train = train
         self.recommender = Recommender(catalog, vectors, history, config.recommender)
         self.genre_vectors = genre_prototypes(vectors,
                                               self.recommender.constraint_index.genre_masks)
-        self.constraints_of = constraints_extractor(EntityLexicon.from_catalog(catalog))
+        # each turn is read once, however many later targets replay it (never mutated after)
+        self.constraints_of = functools.lru_cache(maxsize=None)(
+            constraints_extractor(EntityLexicon.from_catalog(catalog)))
         # the dialogue log: one per fold for training lists, all of train for other dialogues
         self.logs = (FoldedDialogueLogs(train, self.items.index, len(self.items),
                                         lambda text: self.constraints_of(text).genres_wanted)

@@ -50,6 +50,21 @@ def context_words(texts: Iterable[str]) -> set[str]:
     return {w for text in texts for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
 
 
+def mention_matrix(conversations: list[dict], row_of: dict[str, int], n_items: int
+                   ) -> sparse.csr_matrix:
+    """[conversations, n_items] 1 where a ReDial-format conversation mentions the item
+    (`row_of`: ReDial movie id → column: a candidate or a catalog row; other mentions are
+    dropped)."""
+    users, items = [], []
+    for i, conversation in enumerate(conversations):
+        rows = sorted({row_of[m] for turn in dialogue_turns(conversation, {})
+                       for m in turn.mentions if m in row_of})
+        users += [i] * len(rows)
+        items += rows
+    return sparse.csr_matrix((np.ones(len(users), dtype=np.float32), (users, items)),
+                             shape=(len(conversations), n_items))
+
+
 @dataclass(frozen=True)
 class DialogueLogSettings:
     ease_regularization: float = 20.0  # λ of the conversation × movie EASE
@@ -58,7 +73,7 @@ class DialogueLogSettings:
     folds: int = 5
 
 
-def _scaled_log(counts: np.ndarray) -> np.ndarray:
+def scaled_log(counts: np.ndarray) -> np.ndarray:
     """log(1 + c) / log(1 + max c): [0, 1]."""
     counts = np.maximum(counts, 0.0)
     return (np.log1p(counts) / np.log1p(max(float(counts.max()), 1.0))).astype(np.float32)
@@ -73,15 +88,7 @@ class DialogueLog:
                  settings: DialogueLogSettings = DialogueLogSettings()):
         self.settings = settings
         self.n_movies = n_movies
-        users, movies = [], []
-        for i, conversation in enumerate(conversations):
-            mentioned = sorted({index[m] for turn in dialogue_turns(conversation, {})
-                                for m in turn.mentions if m in index})
-            users += [i] * len(mentioned)
-            movies += mentioned
-        self.matrix = sparse.csr_matrix(
-            (np.ones(len(users), dtype=np.float32), (users, movies)),
-            shape=(len(conversations), n_movies))  # [n_conversations, n_movies]
+        self.matrix = mention_matrix(conversations, index, n_movies)  # [conversations, n]
         self.item_matrix = self.matrix.T.tocsr()  # [n_movies, n_conversations]
         self.counts = np.asarray(self.matrix.sum(axis=0)).ravel()  # [n_movies]
         used = np.flatnonzero(self.counts > 0)  # [u] movies the log knows
@@ -134,7 +141,7 @@ class DialogueLog:
 
     # -- features of one context: each [n_movies] float32 ------------------------------------
     def popularity(self) -> np.ndarray:
-        return _scaled_log(self.counts)
+        return scaled_log(self.counts)
 
     def evidence(self, seeds: np.ndarray) -> np.ndarray:
         """Co-mentions with the seeds; a seed is no evidence for itself."""
@@ -143,7 +150,7 @@ class DialogueLog:
         together = self.matrix[:, seeds].sum(axis=1)  # [n_conversations, 1]: seeds per conv
         co = np.asarray(self.item_matrix @ together).ravel()  # [n] Σ_seeds co-mentions
         co[seeds] -= self.counts[seeds]  # a movie's co-mentions with itself
-        return _scaled_log(co)
+        return scaled_log(co)
 
     def ease(self, seeds: np.ndarray) -> np.ndarray:
         return self._ease.scores(seeds)
@@ -152,7 +159,7 @@ class DialogueLog:
         rows = [self.genres.index(g) for g in sorted(set(genres)) if g in self.genres]
         if not rows:
             return np.zeros(self.n_movies, dtype=np.float32)
-        return _scaled_log(self.genre_counts[rows].sum(axis=0))
+        return scaled_log(self.genre_counts[rows].sum(axis=0))
 
     def words_score(self, words: Iterable[str]) -> np.ndarray:
         rows = sorted(self.words[w] for w in set(words) if w in self.words)

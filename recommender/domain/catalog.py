@@ -1,8 +1,11 @@
 """The item catalog: what can be recommended, with the facts a reply may quote.
 
 The catalog is built by `convrec data build` (see `recommender/data/build.py`) into a folder of
-artifacts and loaded read-only here. It is domain-agnostic: an item has a title, an optional year,
-genres, people (directors, cast), a free-text description and popularity counts.
+artifacts and loaded read-only here. An item has a title, an optional year, genres, people
+(directors, cast), a free-text description and popularity counts; an item of a catalog built from
+a domain schema (`convrec data build --schema`, recommender/data/domain_build.py) carries its
+facet values in `facets` instead (facet name → value, as recommender/data/facet_values.py types
+them: text, a list of texts, a number, a bool), and the catalog its `schema`.
 """
 
 from __future__ import annotations
@@ -31,9 +34,13 @@ class Item:
     n_ratings: int = 0
     mean_rating: float | None = None
     sources: dict = field(default_factory=dict, compare=False, hash=False)  # field -> source key
+    # a schema domain's facet values by facet name (text facets excluded: they are in `plot`)
+    facets: dict = field(default_factory=dict, compare=False, hash=False)
 
     def text(self) -> str:
         """The text an item is embedded from: what a person would say about it."""
+        if self.facets:
+            return facet_text(self.title, self.facets, self.plot)
         parts = [f"{self.title} ({self.year})" if self.year else self.title]
         if self.genres:
             parts.append(", ".join(self.genres) + ".")
@@ -59,7 +66,7 @@ class Item:
             "n_ratings": self.n_ratings,
             "mean_rating": self.mean_rating,
             "sources": self.sources,
-        }
+        } | ({"facets": self.facets} if self.facets else {})
 
     @staticmethod
     def from_json(d: dict) -> Item:
@@ -77,7 +84,29 @@ class Item:
             n_ratings=int(d.get("n_ratings") or 0),
             mean_rating=d.get("mean_rating"),
             sources=d.get("sources") or {},
+            facets=d.get("facets") or {},
         )
+
+
+def facet_text(title: str, facets: dict, description: str | None) -> str:
+    """A schema item's embedded text: "Trello. category: project-management. features: Kanban
+    Boards, Power-Ups. Trello is a visual ..." (facet names as the schema writes them, `_` as a
+    space; booleans only when true; the description cut at 600 characters)."""
+    parts = [title.rstrip(".") + "."]
+    for name, value in facets.items():
+        label = name.replace("_", " ")
+        if isinstance(value, bool):
+            if value:
+                parts.append(f"{label}.")
+        elif isinstance(value, (list, tuple)):
+            if value:
+                parts.append(f"{label}: {', '.join(str(v) for v in value[:12])}.")
+        elif value is not None and value != "":
+            shown = f"{value:g}" if isinstance(value, float) else value
+            parts.append(f"{label}: {shown}.")
+    if description:
+        parts.append(description[:600])
+    return " ".join(parts)
 
 
 class Catalog:
@@ -87,6 +116,7 @@ class Catalog:
         self.items = items
         self.index = {item.id: row for row, item in enumerate(items)}
         self.manifest = manifest or {}
+        self.schema = None  # a schema domain's DomainSchema (set by whoever loads it), else None
         self.aliases: dict[str, list[str]] = {}
         self.genres = tuple(sorted({g for item in items for g in item.genres}))
         years = np.array([item.year if item.year else -1 for item in items], dtype=np.int32)
@@ -99,6 +129,15 @@ class Catalog:
 
     def __contains__(self, item_id: str) -> bool:
         return item_id in self.index
+
+    @property
+    def noun(self) -> str:
+        """What one item is called in replies: the schema's noun, "movie" without a schema."""
+        return self.schema.noun if self.schema is not None else "movie"
+
+    @property
+    def plural(self) -> str:
+        return self.schema.plural if self.schema is not None else "movies"
 
     def get(self, item_id: str) -> Item:
         return self.items[self.index[item_id]]

@@ -1,12 +1,62 @@
-"""Hard constraints from the conversation, and the mask of items that satisfy them (pure)."""
+"""Hard constraints from the conversation, and the mask of items that satisfy them (pure).
+
+Besides genres, people, keywords and years (the movie catalog's fields), a schema domain's
+facets: wanted / unwanted values per facet (a categorical, multi-valued, person or boolean facet;
+values compared by `facet_key`, so "Kanban Board" is "Kanban Boards") and numeric ranges per
+facet ("under $10": price < 10). Facet constraints are only ever set for a catalog with facets,
+so the movie catalog's behaviour and JSON are as before.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from recommender.domain.catalog import Catalog
+
+_NOT_WORD = re.compile(r"[^0-9a-z+#]+")
+
+
+def facet_key(value) -> str:
+    """The form facet values are compared in: lower case, words only, a plural's final s off
+    ("Kanban Boards" → "kanban board", "project-management" → "project management", True →
+    "true")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    words = _NOT_WORD.sub(" ", str(value).lower()).split()
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                    for w in words)
+
+
+@dataclass(frozen=True)
+class Range:
+    """A numeric facet's bounds; None: open. `low_open` / `high_open`: the bound itself is out
+    ("under 10": high 10, high_open; "at least 4": low 4)."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def holds(self, values: np.ndarray) -> np.ndarray:
+        """[n] bool over [n] float values (NaN, unknown, never holds)."""
+        ok = ~np.isnan(values)
+        if self.low is not None:
+            ok &= (values > self.low) if self.low_open else (values >= self.low)
+        if self.high is not None:
+            ok &= (values < self.high) if self.high_open else (values <= self.high)
+        return ok
+
+    def to_json(self) -> dict:
+        return {"min": self.low, "max": self.high, "min_open": self.low_open,
+                "max_open": self.high_open}
+
+    @staticmethod
+    def from_json(d: dict) -> Range:
+        return Range(d.get("min"), d.get("max"), bool(d.get("min_open")),
+                     bool(d.get("max_open")))
 
 
 @dataclass
@@ -21,16 +71,31 @@ class Constraints:
     keywords_unwanted: set[str] = field(default_factory=set)
     year_min: int | None = None
     year_max: int | None = None
+    # schema domains: facet name → values (as the catalog writes them), and → numeric bounds
+    facets_wanted: dict[str, set[str]] = field(default_factory=dict)
+    facets_unwanted: dict[str, set[str]] = field(default_factory=dict)
+    ranges: dict[str, Range] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not (self.genres_wanted or self.genres_unwanted or self.people_wanted
                     or self.people_unwanted or self.keywords_wanted or self.keywords_unwanted
-                    or self.year_min is not None or self.year_max is not None)
+                    or self.year_min is not None or self.year_max is not None
+                    or self.has_facets())
+
+    def has_facets(self) -> bool:
+        """Some facet value is wanted or unwanted, or some numeric range is set."""
+        return any(self.facets_wanted.values()) or any(self.facets_unwanted.values()) \
+            or bool(self.ranges)
 
     def copy(self) -> Constraints:
-        """An independent copy: its sets are new."""
-        return Constraints(**{name: set(value) if isinstance(value, set) else value
-                              for name, value in vars(self).items()})
+        """An independent copy: its sets and mappings are new."""
+        def copied(value):
+            if isinstance(value, set):
+                return set(value)
+            if isinstance(value, dict):
+                return {k: copied(v) for k, v in value.items()}
+            return value
+        return Constraints(**{name: copied(value) for name, value in vars(self).items()})
 
     def to_json(self) -> dict:
         return {
@@ -42,7 +107,12 @@ class Constraints:
             "keywords_unwanted": sorted(self.keywords_unwanted),
             "year_min": self.year_min,
             "year_max": self.year_max,
-        }
+        } | ({  # only a schema domain's constraints have facets
+            "facets_wanted": {k: sorted(v) for k, v in sorted(self.facets_wanted.items()) if v},
+            "facets_unwanted": {k: sorted(v) for k, v in sorted(self.facets_unwanted.items())
+                                if v},
+            "ranges": {k: r.to_json() for k, r in sorted(self.ranges.items())},
+        } if self.has_facets() else {})
 
     @staticmethod
     def from_json(d: dict) -> Constraints:
@@ -55,6 +125,9 @@ class Constraints:
             keywords_unwanted=set(d.get("keywords_unwanted", ())),
             year_min=d.get("year_min"),
             year_max=d.get("year_max"),
+            facets_wanted={k: set(v) for k, v in d.get("facets_wanted", {}).items()},
+            facets_unwanted={k: set(v) for k, v in d.get("facets_unwanted", {}).items()},
+            ranges={k: Range.from_json(r) for k, r in d.get("ranges", {}).items()},
         )
 
 
@@ -72,6 +145,41 @@ class ConstraintIndex:
             for person in set(item.directors) | set(item.cast):
                 self.person_rows.setdefault(person.lower(), []).append(row)
         self.years = catalog.years  # [n_items], -1 unknown
+        self._facet_masks: dict[tuple[str, str], np.ndarray] = {}
+        self._numbers: dict[str, np.ndarray] = {}
+
+    def facet_mask(self, facet: str, value) -> np.ndarray:
+        """[n_items] bool: items whose `facet` has `value` (compared by `facet_key`; for a list
+        of values, any of them). Cached per (facet, key)."""
+        key = (facet, facet_key(value))
+        mask = self._facet_masks.get(key)
+        if mask is None:
+            mask = np.zeros(len(self.catalog), dtype=bool)
+            for row, item in enumerate(self.catalog.items):
+                held = item.facets.get(facet)
+                values = held if isinstance(held, (list, tuple)) else (held,)
+                mask[row] = any(v is not None and facet_key(v) == key[1] for v in values)
+            self._facet_masks[key] = mask
+        return mask
+
+    def numbers(self, facet: str) -> np.ndarray:
+        """[n_items] float64 values of a numeric facet, NaN where unknown."""
+        values = self._numbers.get(facet)
+        if values is None:
+            values = np.array([v if isinstance(v, (int, float)) and not isinstance(v, bool)
+                               else np.nan for v in (i.facets.get(facet) for i in
+                                                     self.catalog.items)], dtype=np.float64)
+            self._numbers[facet] = values
+        return values
+
+    def facet_match(self, constraints: Constraints, rows: np.ndarray) -> np.ndarray:
+        """[r] float32: the share of the wanted facet values each of `rows` has."""
+        wanted = [(f, v) for f, values in sorted(constraints.facets_wanted.items())
+                  for v in sorted(values)]
+        share = np.zeros(len(rows), dtype=np.float32)
+        for facet, value in wanted:
+            share += self.facet_mask(facet, value)[rows]
+        return share / len(wanted) if wanted else share
 
     def person_mask(self, name: str) -> np.ndarray:
         mask = np.zeros(len(self.catalog), dtype=bool)
@@ -83,7 +191,8 @@ class ConstraintIndex:
 
         An item must share at least one wanted genre and involve at least one wanted person (how
         many it matches is a ranking feature); unwanted genres and people, and year bounds, are
-        hard. Items with an unknown year fail any year bound.
+        hard. Items with an unknown year fail any year bound. Per facet likewise: at least one
+        wanted value, no unwanted one, inside its range (an unknown number fails it).
         """
         mask = np.ones(len(self.catalog), dtype=bool)
         mask[excluded_rows] = False
@@ -107,4 +216,15 @@ class ConstraintIndex:
             mask &= self.years >= constraints.year_min
         if constraints.year_max is not None:
             mask &= (self.years <= constraints.year_max) & (self.years >= 0)
+        for facet, values in constraints.facets_wanted.items():  # any wanted value per facet
+            if values:
+                any_value = np.zeros_like(mask)
+                for value in values:
+                    any_value |= self.facet_mask(facet, value)
+                mask &= any_value
+        for facet, values in constraints.facets_unwanted.items():
+            for value in values:
+                mask &= ~self.facet_mask(facet, value)
+        for facet, bounds in constraints.ranges.items():  # unknown values fail a range
+            mask &= bounds.holds(self.numbers(facet))
         return mask

@@ -58,8 +58,28 @@ def mlp(sizes: list[int], dropout: float) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def add_input_layers(model: nn.Module, config) -> int:
+    """What every multi-task ranker here starts with (MMoE, PLE): its config and tasks, the
+    dense features' standardisation buffers (set by `set_scaling`) and the item id embedding;
+    returns the width of [dense ‖ id embedding]."""
+    model.config = config
+    model.tasks = tuple(config.tasks)
+    model.trained_tasks = ()
+    model.register_buffer("dense_mean", torch.zeros(config.n_dense))  # [F]
+    model.register_buffer("dense_std", torch.ones(config.n_dense))  # [F]
+    model.item_embedding = (nn.Embedding(config.n_items + 1, config.id_dim, padding_idx=0)
+                            if config.n_items > 0 else None)  # [n_items + 1, id_dim]
+    if model.item_embedding is not None:
+        nn.init.normal_(model.item_embedding.weight, std=0.01)
+        with torch.no_grad():
+            model.item_embedding.weight[0].zero_()  # [id_dim], the padding id
+    return config.n_dense + (config.id_dim if config.n_items > 0 else 0)
+
+
 class MMoE(nn.Module):
     """MMoE over [dense features ‖ item id embedding]; forward returns {task: [B] logits}."""
+
+    architecture = "mmoe"  # recommender/models/multitask.py
 
     def __init__(self, config: MMoEConfig):
         super().__init__()
@@ -68,18 +88,7 @@ class MMoE(nn.Module):
             self._build(config)
 
     def _build(self, config: MMoEConfig) -> None:
-        self.config = config
-        self.tasks = tuple(config.tasks)
-        self.trained_tasks: tuple[str, ...] = ()
-        self.register_buffer("dense_mean", torch.zeros(config.n_dense))  # [F]
-        self.register_buffer("dense_std", torch.ones(config.n_dense))  # [F]
-        self.item_embedding = (nn.Embedding(config.n_items + 1, config.id_dim, padding_idx=0)
-                               if config.n_items > 0 else None)  # [n_items + 1, id_dim]
-        if self.item_embedding is not None:
-            nn.init.normal_(self.item_embedding.weight, std=0.01)
-            with torch.no_grad():
-                self.item_embedding.weight[0].zero_()  # [id_dim], the padding id
-        input_dim = config.n_dense + (config.id_dim if config.n_items > 0 else 0)
+        input_dim = add_input_layers(self, config)
         expert_sizes = [input_dim, *config.expert_dims]
         self.experts = nn.ModuleList(mlp(expert_sizes, config.dropout)
                                      for _ in range(config.n_experts))
@@ -133,6 +142,9 @@ def save_checkpoint(path: Path, model: MMoE, extra: dict | None = None) -> None:
 def load_checkpoint(path: Path) -> tuple[MMoE, dict]:
     """(model in eval mode, extra) from `save_checkpoint`."""
     saved = torch.load(Path(path), map_location="cpu", weights_only=True)
+    if saved.get("architecture", "mmoe") != "mmoe":
+        raise ValueError(f"{path} holds a {saved['architecture']!r} model, not an MMoE: load it "
+                         "with recommender.models.multitask.load_checkpoint")
     raw = saved["config"]
     config = MMoEConfig(**{**raw, "tasks": tuple(raw["tasks"]),
                            "expert_dims": tuple(raw["expert_dims"]),

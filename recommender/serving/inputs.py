@@ -28,10 +28,13 @@ import numpy as np
 
 from recommender.serving.ranker import FEATURES, CandidateFeatures
 
-# cross features beyond the first pass's: zero where the source does not exist (the chat has no
-# dialogue log yet, recommender/data/dialogue_log.py; `movielens_ease` is computed over the ReDial
-# candidates only; `mentioned` / `suggested_before` (mentioned earlier in the conversation / by
-# the recommender) are zero in the chat because mentioned and shown items are never candidates).
+# cross features beyond the first pass's: zero where the source does not exist (the dialogue
+# columns come from the dialogue log over ReDial candidates, recommender/data/dialogue_log.py, and
+# from the conversation evidence table over catalog items,
+# recommender/data/conversation_evidence.py: popularity, evidence, ease; `movielens_ease` is
+# computed over the ReDial candidates only; `mentioned` / `suggested_before` (mentioned earlier in
+# the conversation / by the recommender) are zero in the chat because mentioned and shown items
+# are never candidates).
 # `year` is the release year scaled as (year - 1990) / 30, 0 when unknown.
 EXTRA_CROSS = ("sasrec", "year", "dialogue_popularity", "dialogue_evidence", "dialogue_ease",
                "dialogue_genre", "dialogue_words", "movielens_ease", "mentioned",
@@ -166,12 +169,15 @@ class InputBuilder:
 
     history_encoder: anything with `represent(rows) -> state | None`, `scores(state, rows) -> [n]`
     and `dims` (recommender.serving.history_encoder.HistoryEncoder), or None for no history model.
+    conversation_evidence: anything with `features(seed_rows) -> {column: [n_items]}` for the
+    dialogue columns (recommender.data.conversation_evidence.CatalogEvidence), or None (zeros).
     """
 
     def __init__(self, layout: InputLayout, projection: TextProjection,
                  item_vectors: np.ndarray, history_encoder=None,
                  history_projection: TextProjection | None = None,
-                 item_years: np.ndarray | None = None):
+                 item_years: np.ndarray | None = None, conversation_evidence=None):
+        self.conversation_evidence = conversation_evidence
         self.item_years = (scaled_years(item_years) if item_years is not None
                            else np.zeros(len(item_vectors), dtype=np.float32))  # [n_items]
         self.layout = layout
@@ -182,6 +188,7 @@ class InputBuilder:
         # and 64 raw ones overfit the few thousand training lists
         self.history_projection = history_projection
         self._item_text: np.ndarray | None = None
+        self._other_text: tuple[np.ndarray, np.ndarray] | None = None  # (vectors, projection)
 
     def history_state(self, rows: np.ndarray):
         if self.history_encoder is None or len(rows) == 0:
@@ -202,12 +209,18 @@ class InputBuilder:
             extra["year"] = self.item_years[features.rows]
         if "sasrec" not in extra and self.history_encoder is not None:
             extra["sasrec"] = self.history_encoder.scores(state, features.rows)
+        if self.conversation_evidence is not None and item_vectors is None:
+            # catalog candidates: what dialogues say about them, seeded by the person's items
+            for name, column in self.conversation_evidence.features(history_rows).items():
+                extra.setdefault(name, column[features.rows])
         if item_vectors is None:  # catalog items: their projection is computed once
             if self._item_text is None:
                 self._item_text = self.projection(self.item_vectors)  # [n_items, k]
             item_text = self._item_text[features.rows]  # [n, k]
-        else:
-            item_text = self.projection(item_vectors)  # [n, k]
+        else:  # other candidates (ReDial): the same array comes back for every context
+            if self._other_text is None or self._other_text[0] is not item_vectors:
+                self._other_text = (item_vectors, self.projection(item_vectors))
+            item_text = self._other_text[1]  # [n, k]
         linked = np.ones(n, dtype=np.float32) if linked is None else linked
         history = None if state is None else state[0]  # [d]
         if history is not None and self.history_projection is not None:

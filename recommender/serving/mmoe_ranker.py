@@ -1,9 +1,12 @@
-"""The conversational multi-task ranker: the `Ranker` protocol backed by a trained MMoE.
+"""The conversational multi-task ranker: the `Ranker` protocol backed by a trained MMoE or PLE.
 
 Model: MMoE (Ma et al., "Modeling Task Relationships in Multi-task Learning with Multi-gate
-Mixture-of-Experts", KDD 2018; `recommender/models/mmoe.py`) over `recommender/serving/inputs.py`
-rows, with a SASRec history representation (Kang & McAuley, ICDM 2018;
-`recommender/models/sasrec.py`) of the person's history plus what they liked in the session.
+Mixture-of-Experts", KDD 2018; `recommender/models/mmoe.py`) or PLE (Tang et al., "Progressive
+Layered Extraction", RecSys 2020; `recommender/models/ple.py`, numpy copy in numpy_ple.py),
+whichever the checkpoint holds (config.yml `recommender.training.architecture` chose at
+training), over `recommender/serving/inputs.py` rows, with a SASRec history representation
+(Kang & McAuley, ICDM 2018; `recommender/models/sasrec.py`) of the person's history plus what
+they liked in the session.
 Score = Σ_t w_t z_t / Σ_t w_t over the task heads (accept, like, interact), w from config.yml
 `recommender.task_weights`, z_t the head's logit standardised over the request's candidates
 (`mix_heads`).
@@ -27,30 +30,37 @@ from pathlib import Path
 
 import numpy as np
 
+from recommender.data.conversation_evidence import CatalogEvidence
 from recommender.serving.history_encoder import HistoryEncoder
 from recommender.serving.inputs import InputBuilder, InputLayout, TextProjection
 from recommender.serving.model_versions import ModelVersions
+from recommender.serving.numpy_multitask import (
+    NumpyHeads,
+    head_statistics,
+    mix_heads,
+    relu,
+    run_mlp,
+    run_tower,
+    softmax_rows,
+    torch_common,
+    torch_linears,
+)
+from recommender.serving.numpy_ple import NumpyPLE
 from recommender.serving.ranker import CandidateFeatures, LinearRanker, Ranker, RankingContext
 from recommender.serving.threads import one_blas_thread
 
+# MODEL_FILE keeps its name for either architecture: the checkpoint records which it holds
 MODEL_FILE, SASREC_FILE, PROJECTION_FILE, CARD_FILE = (
     "mmoe.pt", "sasrec.pt", "projection.npz", "model_card.json")
-
-
-def _relu(x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0.0)
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))
+EVIDENCE_FILE = "conversation_evidence.npz"  # what dialogues say about the catalog's items
 
 
 @dataclass
-class NumpyMMoE:
+class NumpyMMoE(NumpyHeads):
     """The weights of a trained `recommender.models.mmoe.MMoE`, for inference.
 
     Every Linear is (W [out, in], b [out]); each expert and each tower hidden layer is followed
-    by a ReLU; dropout is off at inference.
+    by a ReLU; dropout is off at inference. Scoring and occlusions: `NumpyHeads`.
     """
 
     tasks: tuple[str, ...]
@@ -64,27 +74,10 @@ class NumpyMMoE:
 
     @staticmethod
     def from_torch(model) -> NumpyMMoE:
-        from torch import nn  # heavy: torch, only when a trained model is loaded
-
-        def linears(module) -> list[tuple[np.ndarray, np.ndarray]]:
-            return [(m.weight.detach().numpy().astype(np.float32),
-                     m.bias.detach().numpy().astype(np.float32))
-                    for m in module.modules() if isinstance(m, nn.Linear)]
-
-        embedding = (model.item_embedding.weight.detach().numpy().astype(np.float32)
-                     if model.item_embedding is not None else None)
-        return NumpyMMoE(tuple(model.tasks), tuple(model.trained_tasks),
-                         model.dense_mean.numpy().astype(np.float32),
-                         model.dense_std.numpy().astype(np.float32), embedding,
-                         [linears(e) for e in model.experts],
-                         [linears(g)[0] for g in model.gates],
-                         [linears(t) for t in model.towers])
-
-    def inputs(self, dense: np.ndarray, item_ids: np.ndarray) -> np.ndarray:
-        x = (dense - self.dense_mean) / self.dense_std  # [n, F]
-        if self.id_embedding is not None:
-            x = np.concatenate([x, self.id_embedding[item_ids]], axis=1)  # [n, F + id_dim]
-        return x.astype(np.float32)
+        return NumpyMMoE(**torch_common(model),
+                         experts=[torch_linears(e) for e in model.experts],
+                         gates=[torch_linears(g)[0] for g in model.gates],
+                         towers=[torch_linears(t) for t in model.towers])
 
     def __post_init__(self):
         # every expert's first layer and every gate read x: one matmul does them all
@@ -93,98 +86,34 @@ class NumpyMMoE:
         self.first_bias = np.concatenate([b for _, b in firsts])  # [E·H1 + T·E]
         self.first_sizes = [len(b) for _, b in firsts]
 
-    def score(self, dense: np.ndarray, item_ids: np.ndarray, weights: dict[str, float],
-              statistics: dict[str, tuple[float, float]] | None = None
-              ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """(mixed score [n], {task: probability [n]}) of one request's candidates; the heads
-        are standardised with `statistics` (default: these candidates' own)."""
-        with one_blas_thread():
-            logits = self.forward(self.inputs(dense, item_ids))
-        statistics = statistics or head_statistics(logits)
-        return (mix_heads(logits, weights, self.trained_tasks, statistics),
-                {task: _sigmoid(value) for task, value in logits.items()})
-
-    def statistics(self, dense: np.ndarray, item_ids: np.ndarray
-                   ) -> dict[str, tuple[float, float]]:
-        with one_blas_thread():
-            return head_statistics(self.forward(self.inputs(dense, item_ids)))
-
     def forward(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """x: [n, D_in] standardised dense features ‖ id embedding → {task: logits [n]}."""
         n_experts = len(self.experts)
         first = np.split(x @ self.first_weight.T + self.first_bias,
                          np.cumsum(self.first_sizes)[:-1], axis=1)  # E × [n, H1], T × [n, E]
-        experts = []
-        for e, layers in enumerate(self.experts):
-            h = _relu(first[e])  # [n, H1]
-            for w, b in layers[1:]:
-                h = _relu(h @ w.T + b)  # [n, h_l]
-            experts.append(h)
+        experts = [run_mlp(relu(first[e]), layers[1:])  # [n, D_e]
+                   for e, layers in enumerate(self.experts)]
         expert_out = np.stack(experts, axis=1)  # [n, E, D_e]
         logits = {}
         for t, task in enumerate(self.tasks):
-            gate = np.exp(first[n_experts + t] - first[n_experts + t].max(axis=1, keepdims=True))
-            gate /= gate.sum(axis=1, keepdims=True)  # [n, E], rows sum to 1
+            gate = softmax_rows(first[n_experts + t])  # [n, E], rows sum to 1
             h = np.einsum("ne,ned->nd", gate, expert_out)  # [n, D_e]
-            for w, b in self.towers[t][:-1]:
-                h = _relu(h @ w.T + b)  # [n, h_t]
-            w_out, b_out = self.towers[t][-1]
-            logits[task] = h @ w_out[0] + b_out[0]  # [n]
+            logits[task] = run_tower(h, self.towers[t])  # [n]
         return logits
 
-    def occlusion(self, dense: np.ndarray, item_ids: np.ndarray, weights: dict[str, float],
-                  groups: dict[str, np.ndarray],
-                  statistics: dict[str, tuple[float, float]] | None = None
-                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """(score [n], {group: score − score with the group's inputs at their training mean}).
 
-        Group columns index the dense features; the group "item" also takes away the id
-        embedding. All groups go through the network in one stacked batch, and every block is
-        mixed with the same heads' statistics (given: the request's; else these candidates'),
-        so the differences are exact."""
-        with one_blas_thread():
-            x = self.inputs(dense, item_ids)  # [n, D]
-            n, n_dense = len(x), len(self.dense_mean)
-            names = list(groups) + (["item"] if "item" not in groups and
-                                    self.id_embedding is not None else [])
-            stacked = np.tile(x, (len(names) + 1, 1))  # [(G + 1) n, D]
-            for g, name in enumerate(names, start=1):
-                block = stacked[g * n:(g + 1) * n]
-                block[:, groups.get(name, np.zeros(0, dtype=np.int64))] = 0.0  # the mean
-                if name == "item":
-                    block[:, n_dense:] = 0.0  # no id embedding
-            logits = self.forward(stacked)
-        statistics = statistics or head_statistics({task: value[:n]
-                                                    for task, value in logits.items()})
-        scores = mix_heads(logits, weights, self.trained_tasks, statistics).reshape(-1, n)
-        return scores[0], {name: scores[0] - scores[g] for g, name in enumerate(names, start=1)}
-
-
-def head_statistics(logits: dict[str, np.ndarray]) -> dict[str, tuple[float, float]]:
-    """{task: (mean, std)} of each head's logits over one request's candidates."""
-    return {task: (float(value.mean()), float(value.std()) + 1e-6)
-            for task, value in logits.items()}
-
-
-def mix_heads(logits: dict[str, np.ndarray], weights: dict[str, float],
-              trained: tuple[str, ...], statistics: dict[str, tuple[float, float]]
-              ) -> np.ndarray:
-    """Σ_t w_t z_t / Σ_t w_t over trained heads with w_t > 0; z_t = (logit_t − μ_t) / σ_t with
-    the request's statistics. Standardised, so that a weight says how much a head counts: the
-    heads' probabilities live on very different scales (accept is rare, like is common), and a
-    mix of raw probabilities lets the common task decide."""
-    names = [t for t in trained if weights.get(t, 0.0) > 0]
-    if not names:
-        raise ValueError(f"no trained task with a positive weight: {weights}")
-    total = sum(weights[t] for t in names)
-    return sum(weights[t] / total * (logits[t] - statistics[t][0]) / statistics[t][1]
-               for t in names).astype(np.float32)  # [n]
+def numpy_model(model) -> NumpyHeads:
+    """The numpy copy of a trained torch MMoE or PLE (recommender/models/multitask.py)."""
+    kinds = {"mmoe": NumpyMMoE, "ple": NumpyPLE}
+    if model.architecture not in kinds:
+        raise ValueError(f"no numpy copy for architecture {model.architecture!r}")
+    return kinds[model.architecture].from_torch(model)
 
 
 class MMoERanker:
     """`Ranker` over the catalog: `score` and `contributions` for the first pass's candidates."""
 
-    def __init__(self, model: NumpyMMoE, builder: InputBuilder, task_weights: dict[str, float]):
+    def __init__(self, model: NumpyHeads, builder: InputBuilder, task_weights: dict[str, float]):
         self.model = model
         self.builder = builder
         self.task_weights = dict(task_weights)
@@ -268,7 +197,7 @@ def load_mmoe_ranker(folder: Path, item_vectors: np.ndarray, task_weights: dict[
                      item_years: np.ndarray | None = None) -> MMoERanker:
     """item_years: [n_items] release years (catalog.years; ≤ 0 unknown)."""
     # heavy: torch, only to read the checkpoint (serving itself runs numpy)
-    from recommender.models.mmoe import load_checkpoint
+    from recommender.models.multitask import load_checkpoint
 
     folder = Path(folder)
     model, extra = load_checkpoint(folder / MODEL_FILE)
@@ -283,9 +212,11 @@ def load_mmoe_ranker(folder: Path, item_vectors: np.ndarray, task_weights: dict[
         history_encoder = HistoryEncoder(sasrec)
         history_projection = TextProjection(projection_data["history_mean"],
                                             projection_data["history_basis"])
+    evidence = (CatalogEvidence.load(folder / EVIDENCE_FILE)
+                if (folder / EVIDENCE_FILE).exists() else None)
     builder = InputBuilder(layout, projection, item_vectors, history_encoder, history_projection,
-                           item_years)
-    return MMoERanker(NumpyMMoE.from_torch(model), builder, task_weights)
+                           item_years, evidence)
+    return MMoERanker(numpy_model(model), builder, task_weights)
 
 
 def load_ranker(name: str, models_dir: Path, item_vectors: np.ndarray,

@@ -18,6 +18,7 @@ from recommender.domain.catalog import Catalog, Item
 from recommender.domain.constraints import ConstraintIndex, Constraints
 from recommender.serving.diversity import mmr
 from recommender.serving.explain import ReasonFacts, reason_for
+from recommender.serving.facet_reasons import facet_reason
 from recommender.serving.ranker import (
     DEFAULT_TASK_WEIGHTS,
     DEFAULT_WEIGHTS,
@@ -80,7 +81,8 @@ class Recommendation:
     def to_json(self) -> dict:
         return {"id": self.item.id, "title": self.item.title, "year": self.item.year,
                 "genres": list(self.item.genres), "reason": self.reason,
-                "score": round(float(self.score), 4)}
+                "score": round(float(self.score), 4)} | (
+                    {"facets": self.item.facets} if self.item.facets else {})
 
 
 def keyword_pattern(keyword: str) -> re.Pattern:
@@ -283,8 +285,12 @@ class Recommender:
                 closest = int(np.argmax(cosines))
                 if cosines[closest] >= self.similar_cosine:  # only a real likeness is quoted
                     similar_title = catalog.items[int(positive_rows[closest])].title
-            reason = reason_for(item, parts, request.constraints, history_title, similar_title,
-                                facts)
+            if catalog.schema is not None:  # a schema domain: the facets that matched first
+                reason = facet_reason(item, catalog.schema, parts, request.constraints,
+                                      history_title, similar_title, facts)
+            else:
+                reason = reason_for(item, parts, request.constraints, history_title,
+                                    similar_title, facts)
             results.append(Recommendation(item, float(scores[position]), reason, parts))
         return results
 
@@ -311,6 +317,8 @@ class Recommender:
                 if g in masks:
                     genre_match += masks[g][rows]
             genre_match /= len(constraints.genres_wanted)
+        if constraints.facets_wanted:  # a schema domain's genres: its wanted facet values
+            genre_match = self.constraint_index.facet_match(constraints, rows)
         person_match = np.zeros(c, dtype=np.float32)
         for person in constraints.people_wanted:
             person_match = np.maximum(person_match, self.constraint_index.person_mask(person)[rows])

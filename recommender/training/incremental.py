@@ -1,7 +1,8 @@
 """`convrec train --incremental`: fine-tune the current ranker on the behavior log's new events.
 
-The current version's MMoE (recommender/serving/model_versions.py) is trained further on the
-`accept` / `interact` / `like` lists of the events past its high-water mark
+The current version's multi-task model (MMoE or PLE, whichever its checkpoint holds;
+recommender/serving/model_versions.py) is trained further on the `accept` / `interact` / `like`
+lists of the events past its high-water mark
 (recommender/training/log_examples.py), mixed with a replay sample of the train lists of the
 full training it descends from (its examples.npz), so that a few dozen new lists nudge the model
 instead of overwriting it. Epochs run until `max_seconds` is spent or `epochs` are done; the
@@ -29,9 +30,10 @@ import torch
 from recommender.data.behavior_log import LogEvent, summary
 from recommender.data.history import BehaviorHistory
 from recommender.domain.catalog import Catalog
-from recommender.models.mmoe import load_checkpoint, save_checkpoint
+from recommender.models.multitask import load_checkpoint, save_checkpoint
 from recommender.serving.mmoe_ranker import (
     CARD_FILE,
+    EVIDENCE_FILE,
     MODEL_FILE,
     PROJECTION_FILE,
     SASREC_FILE,
@@ -181,7 +183,7 @@ def train_incremental(base: Path, out: Path, base_version: str, catalog: Catalog
     after = mean_auc(model, test) if test is not None else None
     out.mkdir(parents=True, exist_ok=True)
     save_checkpoint(out / MODEL_FILE, model, extra)
-    for name in (PROJECTION_FILE, SASREC_FILE):
+    for name in (PROJECTION_FILE, SASREC_FILE, EVIDENCE_FILE):
         if (base / name).exists():
             shutil.copy2(base / name, out / name)
     marks = summary(events)

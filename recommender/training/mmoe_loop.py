@@ -1,6 +1,8 @@
 """Training and prediction for the multi-task ranker (`recommender/models/mmoe.py`, MMoE: Ma et al.,
-KDD 2018): the examples as tensors, the per-task losses, batches that keep lists whole, the
-training loop with early stopping, prediction and the mixing of task probabilities.
+KDD 2018, or `recommender/models/ple.py`, PLE: Tang et al., RecSys 2020; any model with the
+interface of `recommender/models/multitask.py`): the examples as tensors, the per-task losses,
+batches that keep lists whole, the training loop with early stopping, prediction and the mixing
+of task probabilities.
 
 API (shapes: B examples, F dense features, T tasks):
 
@@ -32,7 +34,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from recommender.models.mmoe import MMoE
+from recommender.models.multitask import MultiTaskModel
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def _batches(data: TaskData, batch_size: int, generator: torch.Generator | None)
 
 
 @torch.no_grad()
-def evaluate_loss(model: MMoE, data: TaskData, config: TrainConfig) -> tuple[float, dict]:
+def evaluate_loss(model: MultiTaskModel, data: TaskData, config: TrainConfig) -> tuple[float, dict]:
     """Mean multi-task loss over `data` in eval mode (weighted by batch size)."""
     model.eval()
     total, parts, seen = 0.0, {task: 0.0 for task in model.tasks}, 0
@@ -167,9 +169,9 @@ def evaluate_loss(model: MMoE, data: TaskData, config: TrainConfig) -> tuple[flo
     return total / max(seen, 1), {task: value / max(seen, 1) for task, value in parts.items()}
 
 
-def train_mmoe(model: MMoE, train: TaskData, valid: TaskData | None = None,
+def train_mmoe(model: MultiTaskModel, train: TaskData, valid: TaskData | None = None,
                config: TrainConfig = TrainConfig(),
-               validate: Callable[[MMoE], float] | None = None,
+               validate: Callable[[MultiTaskModel], float] | None = None,
                log: Callable[[str], None] = print, progress: bool = True) -> list[dict]:
     """Train in place with Adam; return one record per epoch.
 
@@ -188,11 +190,12 @@ def train_mmoe(model: MMoE, train: TaskData, valid: TaskData | None = None,
          {"params": id_params, "weight_decay": config.id_weight_decay}],
         lr=config.learning_rate)
     history, best_value, best_state, stale = [], None, None, 0
+    name = model.architecture
     for epoch in range(1, config.epochs + 1):
         started, model_loss, n_seen = time.perf_counter(), 0.0, 0
         model.train()
         batches = list(_batches(train, config.batch_size, generator))
-        for index in tqdm(batches, desc=f"mmoe epoch {epoch}", leave=False, disable=not progress):
+        for index in tqdm(batches, desc=f"{name} epoch {epoch}", leave=False, disable=not progress):
             batch = train.take(index)
             loss, _ = multitask_loss(model(batch.dense, batch.item_ids), batch, model.tasks,
                                      config.listwise_tasks, config.task_weights)
@@ -208,7 +211,7 @@ def train_mmoe(model: MMoE, train: TaskData, valid: TaskData | None = None,
             record["valid_metric"] = float(validate(model))
         record["seconds"] = round(time.perf_counter() - started, 2)
         history.append(record)
-        log("mmoe " + " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
+        log(f"{name} " + " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
                                for k, v in record.items() if k != "valid_task_loss"))
         value = (record.get("valid_metric") if validate is not None
                  else -record["valid_loss"] if valid is not None else None)
@@ -219,7 +222,7 @@ def train_mmoe(model: MMoE, train: TaskData, valid: TaskData | None = None,
         else:
             stale += 1
             if stale >= config.patience:
-                log(f"mmoe early stop after epoch {epoch} (best {best_value:.4f})")
+                log(f"{name} early stop after epoch {epoch} (best {best_value:.4f})")
                 break
     if best_state is not None:
         model.load_state_dict(best_state)
@@ -228,7 +231,7 @@ def train_mmoe(model: MMoE, train: TaskData, valid: TaskData | None = None,
 
 
 @torch.no_grad()
-def predict(model: MMoE, dense: torch.Tensor, item_ids: torch.Tensor,
+def predict(model: MultiTaskModel, dense: torch.Tensor, item_ids: torch.Tensor,
             batch_size: int = 8192) -> dict[str, np.ndarray]:
     """{task: [B] probabilities} in eval mode."""
     model.eval()

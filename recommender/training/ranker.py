@@ -1,14 +1,15 @@
-"""`convrec train` for the conversational multi-task ranker: SASRec, the example lists, the MMoE,
-checkpoints and a model card. Skipped when up to date (fingerprint of data, code and settings).
+"""`convrec train` for the conversational multi-task ranker: SASRec, the example lists, the MMoE
+or PLE (config.yml `recommender.training.architecture`), checkpoints and a model card. Skipped
+when up to date (fingerprint of data, code and settings).
 
 Order: hold out each user's future (recommender/training/examples.py) → SASRec on the past
 (validation NDCG@10 on the valid users' next item, early stopping) → example lists (histories,
-simulated conversations, ReDial-format dialogues when configured and present) → MMoE with
+simulated conversations, ReDial-format dialogues when configured and present) → MMoE / PLE with
 `interact` listwise, `accept` and `like` binary (validation: mean AUC over tasks, early stopping,
 a checkpoint per epoch) → test AUC / logloss per task → model card.
 
-The settings: `ranker_config.py`; the MMoE step: `ranker_mmoe.py`; the fingerprint and what the
-card records of the data and the examples: `ranker_card.py` (all in recommender/training/).
+The settings: `ranker_config.py`; the multi-task step: `ranker_mmoe.py`; the fingerprint and what
+the card records of the data and the examples: `ranker_card.py` (all in recommender/training/).
 """
 
 from __future__ import annotations
@@ -26,15 +27,22 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from recommender.data.behavior_log import LogEvent, summary
+from recommender.data.conversation_evidence import CatalogEvidence
 from recommender.data.history import BehaviorHistory
 from recommender.domain.catalog import Catalog
 from recommender.evaluation import metrics
-from recommender.models.mmoe import save_checkpoint
+from recommender.models.multitask import save_checkpoint
 from recommender.models.sasrec import SASRecConfig
 from recommender.models.tasks import TASKS
 from recommender.serving.history_encoder import HistoryEncoder
 from recommender.serving.inputs import InputBuilder, InputLayout, fit_text_projection
-from recommender.serving.mmoe_ranker import CARD_FILE, MODEL_FILE, PROJECTION_FILE, SASREC_FILE
+from recommender.serving.mmoe_ranker import (
+    CARD_FILE,
+    EVIDENCE_FILE,
+    MODEL_FILE,
+    PROJECTION_FILE,
+    SASREC_FILE,
+)
 from recommender.serving.recommend import Recommender, RecommenderConfig
 from recommender.training.examples import (
     ExampleLists,
@@ -52,6 +60,8 @@ from recommender.training.ranker_mmoe import Log, fit_mmoe, mixed_auc, task_data
 from recommender.training.sasrec_loop import train_sasrec
 
 EXAMPLES_FILE = "examples.npz"
+ARCHITECTURE_NAMES = {"mmoe": "MMoE (Ma et al., KDD 2018)",
+                      "ple": "PLE (Tang et al., RecSys 2020)"}
 
 
 # ---------------------------------------------------------------- SASRec
@@ -107,11 +117,14 @@ def _train(
         config: RankerTrainingConfig, folder: Path, fingerprint_value: str,
         dialogue_lists: Callable[[InputBuilder, ExampleLists], dict] | None = None,
         log: Log = print, progress: bool = True, log_events: list[LogEvent] | None = None,
-        log_notes: dict | None = None) -> dict:
+        log_notes: dict | None = None, conversation_evidence: CatalogEvidence | None = None,
+        evidence_source: str = "none") -> dict:
     """Train SASRec and the MMoE into `folder`; return the model card (also written there).
     `log_events`: the behavior log's events (recommender/training/log_examples.py), whose
     `accept` / `interact` / `like` lists join the others; `log_notes`: more for the card's
-    `behavior_log` (e.g. how many accepted items extended `history`)."""
+    `behavior_log` (e.g. how many accepted items extended `history`);
+    `conversation_evidence`: the dialogue columns of catalog candidates (saved beside the
+    model: the chat reads the same table)."""
     started = time.perf_counter()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -135,7 +148,9 @@ def _train(
                  "history_basis": history_projection.basis} if history_projection else {}))
     layout = InputLayout(config.text_dims, config.history_dims if history_encoder else 0)
     builder = InputBuilder(layout, projection, item_vectors, history_encoder, history_projection,
-                           catalog.years)
+                           catalog.years, conversation_evidence)
+    if conversation_evidence is not None:
+        conversation_evidence.save(folder / EVIDENCE_FILE)
     first_pass = Recommender(catalog, item_vectors, past, dataclasses.replace(
         recommender_config, ranker="linear"))
 
@@ -169,14 +184,19 @@ def _train(
     save_checkpoint(folder / MODEL_FILE, model, extra)
     seconds["total"] = round(time.perf_counter() - started, 1)
     card = {
-        "model": "MMoE (Ma et al., KDD 2018) over conversation, SASRec history (Kang & McAuley, "
-                 "ICDM 2018), item text and cross features; recommender/serving/mmoe_ranker.py",
+        "model": f"{ARCHITECTURE_NAMES[model.architecture]} over conversation, SASRec history "
+                 "(Kang & McAuley, ICDM 2018), item text and cross features; "
+                 "recommender/serving/mmoe_ranker.py",
+        "architecture": model.architecture,
         "fingerprint": fingerprint_value,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "n_items": len(catalog),
         "tasks": list(TASKS), "trained_tasks": list(model.trained_tasks),
         "data": data_versions(catalog),
         "dialogues": dialogues,
+        "conversation_evidence": {"built_from": evidence_source,
+                                  **(conversation_evidence.meta if conversation_evidence
+                                     is not None else {})},
         "simulated_conversations": simulated,
         "behavior_log": behavior,
         "kind": "full",

@@ -16,7 +16,7 @@ from recommender.serving.mmoe_ranker import CARD_FILE, MODEL_FILE
 from recommender.training.examples import SOURCES, SPLITS
 from recommender.training.ranker_config import RankerTrainingConfig
 
-CODE_VERSION = "3"  # bump when example building or training changes meaning
+CODE_VERSION = "4"  # bump when example building or training changes meaning
 
 
 def file_digest(path: Path) -> str:

@@ -7,8 +7,11 @@ import dataclasses
 from dataclasses import dataclass
 
 from recommender.models.mmoe import MMoEConfig
+from recommender.models.multitask import ARCHITECTURES
+from recommender.models.ple import PLEConfig
 
 MMOE_DEFAULTS = MMoEConfig(n_dense=0, n_items=0)
+PLE_DEFAULTS = PLEConfig(n_dense=0, n_items=0)
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,9 @@ class RankerTrainingConfig:
     sasrec_epochs: int = 15
     sasrec_patience: int = 2
     sasrec_min_count: int = 3  # items rated fewer times in the past are no SASRec target
-    # MMoE (recommender/models/mmoe.py)
+    # the multi-task ranker: "mmoe" (recommender/models/mmoe.py) or "ple"
+    # (recommender/models/ple.py); the settings below apply to both unless named ple_
+    architecture: str = "mmoe"
     epochs: int = 20
     patience: int = 3
     batch_size: int = 1024
@@ -48,6 +53,10 @@ class RankerTrainingConfig:
     id_weight_decay: float = 0.01  # strongly decayed id embeddings: few labels per item
     weight_decay: float = 0.00001
     dropout: float = MMOE_DEFAULTS.dropout
+    # PLE only: extraction levels (1 = CGC), experts of each task and shared experts per level
+    ple_levels: int = PLE_DEFAULTS.n_levels
+    ple_task_experts: int = PLE_DEFAULTS.task_experts
+    ple_shared_experts: int = PLE_DEFAULTS.shared_experts
 
 
 def training_config(raw: dict) -> RankerTrainingConfig:
@@ -66,4 +75,11 @@ def training_config(raw: dict) -> RankerTrainingConfig:
         if not ok:
             raise ValueError(f"{key}: expected {kind.__name__}, got {value!r}")
         values[key] = value
+    architecture = values.get("architecture", defaults.architecture)
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture: unknown multi-task architecture {architecture!r} "
+                         f"(known: {', '.join(ARCHITECTURES)})")
+    for key in ("ple_levels", "ple_task_experts", "ple_shared_experts"):
+        if values.get(key, 1) < 1:
+            raise ValueError(f"{key}: expected an integer >= 1, got {values[key]!r}")
     return RankerTrainingConfig(**values)

@@ -1,9 +1,11 @@
-"""The conversational ranker's MMoE step: the example arrays (`recommender/training/examples.py`)
+"""The conversational ranker's multi-task step (MMoE or PLE, config.yml
+`recommender.training.architecture`): the example arrays (`recommender/training/examples.py`)
 as tensors, training on the train split with early stopping on the valid split's mean AUC, and
 AUC / logloss per task (also of the configured mix of heads) on held-out lists."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +13,9 @@ import numpy as np
 import torch
 
 from recommender.evaluation import metrics
-from recommender.models.mmoe import MMoE, MMoEConfig, save_checkpoint
+from recommender.models.mmoe import MMoEConfig
+from recommender.models.multitask import MultiTaskModel, build_model, save_checkpoint
+from recommender.models.ple import PLEConfig
 from recommender.models.tasks import TASKS
 from recommender.serving.mmoe_ranker import head_statistics, mix_heads
 from recommender.training.examples import SPLITS
@@ -34,7 +38,8 @@ def task_data(arrays: dict[str, np.ndarray], split: str) -> TaskData:
                     torch.as_tensor(arrays["group"][where]))
 
 
-def task_metrics(model: MMoE, data: TaskData, tasks: tuple[str, ...] | None = None) -> dict:
+def task_metrics(model: MultiTaskModel, data: TaskData,
+                 tasks: tuple[str, ...] | None = None) -> dict:
     """{task: {"auc", "logloss", "n", "positives"}} over the examples with a known label."""
     probabilities = predict(model, data.dense, data.item_ids)
     out = {}
@@ -50,7 +55,7 @@ def task_metrics(model: MMoE, data: TaskData, tasks: tuple[str, ...] | None = No
     return out
 
 
-def mean_auc(model: MMoE, data: TaskData) -> float:
+def mean_auc(model: MultiTaskModel, data: TaskData) -> float:
     values = [v["auc"] for task, v in task_metrics(model, data).items()
               if task in model.trained_tasks and v["auc"] is not None and np.isfinite(v["auc"])]
     return float(np.mean(values)) if values else 0.0
@@ -65,24 +70,44 @@ def mmoe_config(config: RankerTrainingConfig, n_dense: int, n_items: int,
                       seed=config.seed)
 
 
+def ple_config(config: RankerTrainingConfig, n_dense: int, n_items: int,
+               tasks: tuple[str, ...] = TASKS) -> PLEConfig:
+    return PLEConfig(n_dense=n_dense, n_items=n_items, tasks=tasks, id_dim=config.id_dim,
+                     n_levels=config.ple_levels, task_experts=config.ple_task_experts,
+                     shared_experts=config.ple_shared_experts,
+                     expert_dims=(config.expert_hidden, config.expert_out),
+                     tower_dims=(config.tower_hidden,), dropout=config.dropout,
+                     seed=config.seed)
+
+
+def new_model(config: RankerTrainingConfig, n_dense: int, n_items: int,
+              tasks: tuple[str, ...] = TASKS) -> MultiTaskModel:
+    """A fresh model of `config.architecture` with the configured shape."""
+    shape = (mmoe_config if config.architecture == "mmoe" else ple_config)(
+        config, n_dense, n_items, tasks)
+    return build_model(config.architecture, **dataclasses.asdict(shape))
+
+
 def fit_mmoe(arrays: dict[str, np.ndarray], config: RankerTrainingConfig, n_items: int,
              tasks: tuple[str, ...], folder: Path | None, log: Log, progress: bool
-             ) -> tuple[MMoE, list[dict]]:
-    """Train an MMoE on the train split for `tasks` (one task = a single-task baseline with the
-    same inputs and code), early stopping on the valid split's mean AUC."""
+             ) -> tuple[MultiTaskModel, list[dict]]:
+    """Train the configured architecture on the train split for `tasks` (one task = a
+    single-task baseline with the same inputs and code), early stopping on the valid split's
+    mean AUC."""
     columns = [TASKS.index(t) for t in tasks]
     train, valid = task_data(arrays, "train"), task_data(arrays, "valid")
     train = TaskData(train.dense, train.item_ids, train.labels[:, columns],
                      train.mask[:, columns], train.groups)
     valid = TaskData(valid.dense, valid.item_ids, valid.labels[:, columns],
                      valid.mask[:, columns], valid.groups)
-    model = MMoE(mmoe_config(config, train.dense.shape[1], n_items, tasks))
+    model = new_model(config, train.dense.shape[1], n_items, tasks)
     epoch = [0]
 
-    def validate(m: MMoE) -> float:
+    def validate(m: MultiTaskModel) -> float:
         epoch[0] += 1
         if folder is not None:  # a checkpoint per epoch; the best is restored at the end
-            save_checkpoint(folder / "checkpoints" / f"mmoe-epoch{epoch[0]:02d}.pt", m)
+            save_checkpoint(folder / "checkpoints" / f"{m.architecture}-epoch{epoch[0]:02d}.pt",
+                            m)
         return mean_auc(m, valid)
 
     history = train_mmoe(model, train, valid, TrainConfig(
@@ -94,7 +119,7 @@ def fit_mmoe(arrays: dict[str, np.ndarray], config: RankerTrainingConfig, n_item
     return model, history
 
 
-def mixed_auc(model: MMoE, data: TaskData, weights: dict) -> dict:
+def mixed_auc(model: MultiTaskModel, data: TaskData, weights: dict) -> dict:
     """AUC of the configured mix of heads (standardised within each list, as the chat mixes
     them: recommender.serving.mmoe_ranker.mix_heads) against each task's labels."""
     with torch.no_grad():

@@ -31,6 +31,7 @@ from scipy import sparse
 
 from recommender.data.dialogue_log import DialogueLog, context_words
 from recommender.data.redial import SEEKER, RecTarget, RedialMovie
+from recommender.data.redial_facts import FactMatches, facts_item
 from recommender.domain.constraints import Constraints
 from recommender.models.baselines import SeedEASE
 from recommender.serving.inputs import InputBuilder, scaled_years
@@ -47,7 +48,8 @@ class RedialItems:
 
     movies: list[RedialMovie]
     rows: np.ndarray  # [n] catalog row, -1 unlinked
-    vectors: np.ndarray  # [n, 384] catalog text vector if linked, else title-only vector
+    vectors: np.ndarray  # [n, 384] catalog text vector if linked, else its facts' or title's
+    facts: FactMatches | None = None  # constraint matches of the unlinked movies with facts
 
     def __post_init__(self):
         self.index = {m.redial_id: i for i, m in enumerate(self.movies)}
@@ -64,14 +66,22 @@ class RedialItems:
 
 
 def redial_items(movies: list[RedialMovie], rows: np.ndarray, item_vectors: np.ndarray,
-                 encode: Callable[[list[str]], np.ndarray]) -> RedialItems:
-    """Text vectors: the catalog's for linked movies, `encode("Title (Year)")` for the rest."""
+                 encode: Callable[[list[str]], np.ndarray],
+                 facts: dict[str, dict] | None = None) -> RedialItems:
+    """Text vectors: the catalog's for linked movies; for the rest, the text of an item built
+    from their facts (recommender/data/redial_facts.py) when `facts` has them, else
+    `encode("Title (Year)")`."""
+    facts = facts or {}
     vectors = np.zeros((len(movies), item_vectors.shape[1]), dtype=np.float32)
     vectors[rows >= 0] = item_vectors[rows[rows >= 0]]
     unlinked = np.flatnonzero(rows < 0)
+    with_facts = np.array([i for i in unlinked if movies[i].redial_id in facts], dtype=np.int64)
+    fact_items = [facts_item(movies[i], facts[movies[i].redial_id]) for i in with_facts]
+    texts = {int(i): item.text() for i, item in zip(with_facts, fact_items)}
     if len(unlinked):
-        vectors[unlinked] = encode([movies[i].name for i in unlinked])
-    return RedialItems(movies, rows, vectors)
+        vectors[unlinked] = encode([texts.get(int(i), movies[i].name) for i in unlinked])
+    matches = FactMatches(with_facts, fact_items) if len(with_facts) else None
+    return RedialItems(movies, rows, vectors, matches)
 
 
 class MovieLensEASE(SeedEASE):
@@ -148,6 +158,13 @@ def candidate_inputs(state: ContextState, items: RedialItems, recommender: Recom
         column = np.zeros(n, dtype=np.float32)
         column[linked_index] = getattr(catalog_side, name)
         columns[name] = column
+    if items.facts is not None:  # unlinked movies with facts: the same matches from them
+        wanted = state.constraints
+        columns["genre_match"][items.facts.rows] = items.facts.genre_match(wanted.genres_wanted)
+        columns["person_match"][items.facts.rows] = items.facts.person_match(
+            wanted.people_wanted)
+        columns["keyword_match"][items.facts.rows] = items.facts.keyword_match(
+            wanted.keywords_wanted, wanted.keywords_unwanted)
     columns["interest"] = (items.vectors @ state.interest_vector if state.interest_vector
                            is not None else np.zeros(n)).astype(np.float32)
     features = CandidateFeatures(rows=np.where(items.rows >= 0, items.rows, 0), **columns)

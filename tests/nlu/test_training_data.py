@@ -366,10 +366,11 @@ DATASETS = ROOT.parent / "shared" / "datasets"
 
 
 def test_no_sentence_copied_from_the_evaluation_dialogues(nlu):
-    """data/nlu.yml is our own writing: no example of 4+ words may equal a ReDial / IARD message
-    (or one of its sentences), which are held-out evaluation data."""
+    """data/nlu.yml is our own writing: no example of 4+ words may equal a message (or one of
+    its sentences) of the data the NLU is evaluated on: ReDial's valid split and IARD. Training
+    conversations may share ordinary sentences ("i'm not really into superhero movies")."""
     iard = DATASETS / "iard-dev" / "iard_annotated_partial_dev.json"
-    redial = [DATASETS / "redial-dev" / f for f in ("train_data.jsonl", "valid_data.jsonl")]
+    redial = [DATASETS / "redial-dev" / "valid_data.jsonl"]
     if not iard.exists() and not any(p.exists() for p in redial):
         pytest.skip("development datasets not present")
 

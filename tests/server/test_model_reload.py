@@ -62,7 +62,7 @@ def setup(agent, tmp_path):
 def publish_reversed(versions: ModelVersions) -> str:
     """A version whose every head says the opposite of the flat one (other answers, surely)."""
     # heavy: torch, to write a checkpoint
-    from recommender.models.mmoe import load_checkpoint, save_checkpoint
+    from recommender.models.multitask import load_checkpoint, save_checkpoint  # MMoE or PLE
 
     staging = versions.staging()
     for name in FILES:
