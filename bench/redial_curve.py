@@ -91,6 +91,9 @@ def main() -> int:
         row = {"conversations": n, "train_seconds": round(train_seconds, 1),
                **{f"{column}_{k}": report[column][k] for column in ("full", "dedup")
                   for k in ("recall@10", "recall@50")},
+               **{f"accept_head_{column}_{k}": report["accept_head_only"][column][k]
+                  for column in ("full", "dedup") for k in ("recall@10", "recall@50")},
+               "task_weights": report["task_weights"],
                "popularity_dedup_recall@10": report["baselines"]["popularity"]["dedup"]
                ["recall@10"]}
         rows.append(row)

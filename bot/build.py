@@ -143,7 +143,7 @@ def build_agent(config: Config | None = None, log: Log = lambda message: None,
     version, folder = servable_ranker(config, log) if ranker_name == "mmoe" else (None, None)
     ranker = load_ranker(ranker_name, config.ranker_models_dir, vectors,
                          config.recommender.weights, config.recommender.task_weights, log,
-                         catalog.years, folder)
+                         catalog.years, folder, config.recommender.anonymous_task_weights)
     ranker.model_version = version  # what /health reports (bot/server/reload.py)
     recommender = Recommender(catalog, vectors, history, config.recommender, ranker=ranker)
     utterance_encoder = wrap_encoder(encoder) if wrap_encoder else encoder

@@ -167,17 +167,23 @@ RANKERS = ("linear", "mmoe")  # recommender/serving/ranker.py, recommender/servi
 
 
 def _check_ranker_settings(recommender: RecommenderConfig) -> None:
-    """recommender.task_weights: known tasks, numbers >= 0, one > 0; recommender.training: the
+    """recommender.task_weights and anonymous_task_weights: known tasks, numbers >= 0, one > 0
+    (anonymous_task_weights may be empty: the same as task_weights); recommender.training: the
     keys of recommender.training.ranker_config.RankerTrainingConfig with their types."""
-    for task, weight in recommender.task_weights.items():
-        if task not in TASKS:
-            raise ConfigError(f"recommender.task_weights.{task}: unknown task "
-                              f"(known: {', '.join(TASKS)})")
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
-            raise ConfigError(f"recommender.task_weights.{task}: expected a number >= 0, "
-                              f"got {weight!r}")
-    if not any(w > 0 for w in recommender.task_weights.values()):
-        raise ConfigError("recommender.task_weights: at least one task needs a weight > 0")
+    mixes = {"task_weights": recommender.task_weights,
+             "anonymous_task_weights": recommender.anonymous_task_weights}
+    for key, mix in mixes.items():
+        if not isinstance(mix, dict):
+            raise ConfigError(f"recommender.{key}: expected task: weight pairs, got {mix!r}")
+        for task, weight in mix.items():
+            if task not in TASKS:
+                raise ConfigError(f"recommender.{key}.{task}: unknown task "
+                                  f"(known: {', '.join(TASKS)})")
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+                raise ConfigError(f"recommender.{key}.{task}: expected a number >= 0, "
+                                  f"got {weight!r}")
+        if (mix or key == "task_weights") and not any(w > 0 for w in mix.values()):
+            raise ConfigError(f"recommender.{key}: at least one task needs a weight > 0")
     try:
         training_config(recommender.training)
     except ValueError as e:

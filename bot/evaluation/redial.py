@@ -8,7 +8,8 @@ are ranked; Recall@1/10/50 over all targets ("full") and over targets not mentio
 the conversation ("dedup"). Ties count against the target.
 
 Models, all in the same run and from the same context state:
-- convrec: the trained conversational MMoE ranker (config.yml's task mix) over
+- convrec: the trained conversational MMoE ranker (config.yml's task mix for an anonymous
+  person, `anonymous_task_weights`, as the chat uses for one) over
   recommender/training/redial_inputs.py inputs; the linear ranker's weights over the same cross
   features when no trained model exists (said in the log and the report);
 - popularity: mentions at recommender turns in DIR/train_data.jsonl (ties: MovieLens ratings);
@@ -158,7 +159,8 @@ def evaluate_redial(config: Config, folder: Path, split: str | None, limit: int 
     log(f"redial: {len(conversations)} conversations of {evaluated_path.name}, "
         f"{len(targets)} targets")
     model, builder, description = load_scorer(config, vectors, catalog.years, log)
-    weights = config.recommender.task_weights
+    # a ReDial seeker is anonymous (no user id, no history): the chat's mix for such a person
+    weights = config.recommender.anonymous_task_weights or config.recommender.task_weights
     utterances = context.utterance_vectors(targets)
 
     items = context.items

@@ -74,7 +74,8 @@ class ModelReloader:
     def _load_mmoe(self, folder):
         recommender = self.agent.recommender
         return load_mmoe_ranker(folder, recommender.item_vectors,
-                                recommender.config.task_weights, self.agent.catalog.years)
+                                recommender.config.task_weights, self.agent.catalog.years,
+                                recommender.config.anonymous_task_weights)
 
     # -- polling -------------------------------------------------------------------------------
     def start(self) -> ModelReloader:

@@ -113,10 +113,14 @@ def numpy_model(model) -> NumpyHeads:
 class MMoERanker:
     """`Ranker` over the catalog: `score` and `contributions` for the first pass's candidates."""
 
-    def __init__(self, model: NumpyHeads, builder: InputBuilder, task_weights: dict[str, float]):
+    def __init__(self, model: NumpyHeads, builder: InputBuilder, task_weights: dict[str, float],
+                 anonymous_task_weights: dict[str, float] | None = None):
         self.model = model
         self.builder = builder
         self.task_weights = dict(task_weights)
+        # a person with no behavior history: the like / interact heads learned from MovieLens
+        # users' histories and only extrapolate here (docs/BENCHMARKS.md, ReDial dev split)
+        self.anonymous_task_weights = dict(anonymous_task_weights or task_weights)
         self.groups = builder.layout.group_index()
         # what `score` saw last in this thread (the server runs turns concurrently)
         self._last = threading.local()
@@ -126,13 +130,20 @@ class MMoERanker:
         rows = np.concatenate([context.history_rows, context.session_rows]).astype(np.int64)
         return self.builder.dense(features, context.interest_vector, rows)
 
+    def weights_for(self, context: RankingContext) -> dict[str, float]:
+        """The task mix for this person: `anonymous_task_weights` without a user id and history."""
+        if context.user_id is None and len(context.history_rows) == 0:
+            return self.anonymous_task_weights
+        return self.task_weights
+
     # -- the protocol ------------------------------------------------------------------------
     def score(self, features: CandidateFeatures, context: RankingContext) -> np.ndarray:
         dense = self.dense(features, context)
         with one_blas_thread():
             logits = self.model.forward(self.model.inputs(dense, features.rows + 1))
         statistics = head_statistics(logits)
-        score = mix_heads(logits, self.task_weights, self.model.trained_tasks, statistics)
+        score = mix_heads(logits, self.weights_for(context), self.model.trained_tasks,
+                          statistics)
         # `contributions` of the picked items follows, with the same context: it re-scores them
         # on the scale of all candidates (per thread: the server runs turns concurrently)
         self._last.scale = (context, statistics, float(score.std()))
@@ -141,7 +152,7 @@ class MMoERanker:
     def task_probabilities(self, features: CandidateFeatures, context: RankingContext
                            ) -> dict[str, np.ndarray]:
         return self.model.score(self.dense(features, context), features.rows + 1,
-                                self.task_weights)[1]  # {task: [n]}
+                                self.weights_for(context))[1]  # {task: [n]}
 
     def contributions(self, features: CandidateFeatures,
                       context: RankingContext | None = None) -> dict[str, np.ndarray]:
@@ -156,7 +167,7 @@ class MMoERanker:
         else:
             statistics = self.model.statistics(dense, ids)
             spread = None
-        score, parts = self.model.occlusion(dense, ids, self.task_weights, self.groups,
+        score, parts = self.model.occlusion(dense, ids, self.weights_for(context), self.groups,
                                             statistics)
         # a group that knows nothing about this request is no reason ("close to what you
         # described" when nothing was described): its inputs hold "unknown", not evidence
@@ -194,7 +205,8 @@ def ranker_root(models_dir: Path) -> Path:
 
 
 def load_mmoe_ranker(folder: Path, item_vectors: np.ndarray, task_weights: dict[str, float],
-                     item_years: np.ndarray | None = None) -> MMoERanker:
+                     item_years: np.ndarray | None = None,
+                     anonymous_task_weights: dict[str, float] | None = None) -> MMoERanker:
     """item_years: [n_items] release years (catalog.years; ≤ 0 unknown)."""
     # heavy: torch, only to read the checkpoint (serving itself runs numpy)
     from recommender.models.multitask import load_checkpoint
@@ -216,13 +228,14 @@ def load_mmoe_ranker(folder: Path, item_vectors: np.ndarray, task_weights: dict[
                 if (folder / EVIDENCE_FILE).exists() else None)
     builder = InputBuilder(layout, projection, item_vectors, history_encoder, history_projection,
                            item_years, evidence)
-    return MMoERanker(numpy_model(model), builder, task_weights)
+    return MMoERanker(numpy_model(model), builder, task_weights, anonymous_task_weights)
 
 
 def load_ranker(name: str, models_dir: Path, item_vectors: np.ndarray,
                 linear_weights: dict[str, float], task_weights: dict[str, float],
                 log: Callable[[str], None] = print,
-                item_years: np.ndarray | None = None, folder: Path | None = None) -> Ranker:
+                item_years: np.ndarray | None = None, folder: Path | None = None,
+                anonymous_task_weights: dict[str, float] | None = None) -> Ranker:
     """The ranker config.yml asks for; `mmoe` falls back to `linear`, saying so (through `log`
     and the `convrec.ranker` logger), when its model is missing or does not fit this catalog.
     `folder`: the mmoe version to load (default: the current one, `ranker_dir`)."""
@@ -242,5 +255,6 @@ def load_ranker(name: str, models_dir: Path, item_vectors: np.ndarray,
                 warn(f"ranker: the trained model at {folder} is for {n_items} items, the catalog "
                     f"has {len(item_vectors)}; using the linear ranker (run `convrec train`).")
             else:
-                return load_mmoe_ranker(folder, item_vectors, task_weights, item_years)
+                return load_mmoe_ranker(folder, item_vectors, task_weights, item_years,
+                                        anonymous_task_weights)
     return LinearRanker(linear_weights)

@@ -39,6 +39,8 @@ class RecommenderConfig:
     min_ratings_for_quality: int = 10
     # multi-task ranker (recommender/serving/mmoe_ranker.py): mix of the task heads' probabilities
     task_weights: dict = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
+    # ... for a person without a user id or behavior history (empty: the same as task_weights)
+    anonymous_task_weights: dict = field(default_factory=dict)
     # `convrec train` settings of the multi-task ranker (recommender/training/ranker_config.py)
     training: dict = field(default_factory=dict)
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from bot.training import evidence as training
 from recommender.data.conversation_evidence import (
     CatalogEvidence,
     ConversationEvidence,
     mention_matrix,
     top_k_rows,
 )
+from recommender.domain.catalog import Catalog, Item
 
 # 4 conversations over catalog ids a..d ("d" never mentioned):
 #   c0: a b    c1: a b c    c2: a    c3: c
@@ -81,3 +83,18 @@ def test_mention_matrix_reads_redial_mentions_of_linked_movies_only():
                                  {"senderWorkerId": 2, "text": "then @12, or @10 again"}]}
     matrix = mention_matrix([conversation], {"10": 0, "12": 2}, 3)
     assert matrix.toarray().tolist() == [[1.0, 0.0, 1.0]]
+
+
+def test_training_takes_dialogues_then_the_shipped_table_then_nothing(tmp_path, monkeypatch):
+    """`convrec train`'s source of the table: the configured dialogues when present, else the
+    shipped file, else none (the dialogue columns stay zero; training still runs)."""
+    catalog = Catalog([Item("a", "A", 2000, ()), Item("b", "B", 2001, ()),
+                       Item("c", "C", 2002, ())])
+    shipped = tmp_path / "shipped.npz"
+    table().save(shipped)
+    monkeypatch.setattr(training, "SHIPPED", shipped)
+    on_catalog, source = training.training_evidence(catalog, tmp_path / "no-dialogues")
+    assert source == str(shipped)
+    assert on_catalog.features(np.array([0]))["dialogue_evidence"][1] > 0  # b, co-mentioned
+    monkeypatch.setattr(training, "SHIPPED", tmp_path / "absent.npz")
+    assert training.training_evidence(catalog, None, log=lambda _: None) == (None, "none")

@@ -173,6 +173,21 @@ def test_adapter_scores_every_candidate_and_explains_with_known_reasons():
         assert np.allclose(picked[group], parts[group][[4, 1]], atol=1e-4)
 
 
+def test_a_person_without_history_gets_the_anonymous_mix():
+    """Anonymous (no user id, no history): only the accept head; a known user: the full mix."""
+    ranker, features = tiny_ranker()
+    ranker.anonymous_task_weights = {"accept": 1.0, "like": 0.0, "interact": 0.0}
+    interest = ranker.builder.item_vectors[3]
+    anonymous = RankingContext(interest, None, np.zeros(0, dtype=np.int64),
+                               session_rows=np.array([2]))
+    known = RankingContext(interest, "15", np.array([1, 2]))
+    assert ranker.weights_for(anonymous) == {"accept": 1.0, "like": 0.0, "interact": 0.0}
+    assert ranker.weights_for(known) == {"accept": 1.0, "like": 0.3, "interact": 0.3}
+    dense = ranker.dense(features, anonymous)
+    accept_only = ranker.model.score(dense, features.rows + 1, {"accept": 1.0})[0]
+    np.testing.assert_allclose(ranker.score(features, anonymous), accept_only, rtol=1e-5)
+
+
 def test_nothing_said_and_nothing_liked_are_no_reasons():
     ranker, features = tiny_ranker()
     parts = ranker.contributions(features, RankingContext(None, None, np.zeros(0, dtype=int)))
@@ -298,6 +313,8 @@ def test_missing_model_falls_back_to_linear_and_says_so(agent_config, tmp_path, 
     ({"task_weights": {"click": 1.0}}, "recommender.task_weights.click"),
     ({"task_weights": {"accept": -1}}, "recommender.task_weights.accept"),
     ({"task_weights": {"accept": 0}}, "at least one"),
+    ({"anonymous_task_weights": {"accept": 0, "like": 0}}, "anonymous_task_weights: at least"),
+    ({"anonymous_task_weights": {"clicks": 1}}, "recommender.anonymous_task_weights.clicks"),
     ({"training": {"epochz": 3}}, "recommender.training.epochz"),
     ({"training": {"epochs": "many"}}, "recommender.training.epochs"),
 ])

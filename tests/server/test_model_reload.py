@@ -22,6 +22,7 @@ from bot.stores.sqlite import SessionStore
 from recommender.domain.constraints import Constraints
 from recommender.serving.mmoe_ranker import (
     CARD_FILE,
+    EVIDENCE_FILE,
     MODEL_FILE,
     PROJECTION_FILE,
     SASREC_FILE,
@@ -35,7 +36,14 @@ from tests.support import ADMIN_TOKEN
 from tests.support.serving import InProcessServer
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-FILES = (MODEL_FILE, SASREC_FILE, PROJECTION_FILE, CARD_FILE)
+FILES = (MODEL_FILE, SASREC_FILE, PROJECTION_FILE, CARD_FILE, EVIDENCE_FILE)
+
+
+def copy_version(source, target) -> None:
+    """Every file of a version that `source` has (older versions have no evidence table)."""
+    for name in FILES:
+        if (source / name).exists():
+            shutil.copy2(source / name, target / name)
 
 
 @pytest.fixture
@@ -45,11 +53,10 @@ def setup(agent, tmp_path):
         pytest.skip("needs the trained mmoe ranker (convrec train)")
     root = tmp_path / "ranker"
     root.mkdir()
-    for name in FILES:
-        shutil.copy2(ranker_dir(agent.config.models_dir) / name, root / name)
+    copy_version(ranker_dir(agent.config.models_dir), root)
     old = agent.recommender
     ranker = load_mmoe_ranker(root, old.item_vectors, old.config.task_weights,
-                              agent.catalog.years)
+                              agent.catalog.years, old.config.anonymous_task_weights)
     recommender = Recommender(agent.catalog, old.item_vectors, old.history, old.config, ranker)
     store = SessionStore(tmp_path / "sessions.sqlite")
     own = Agent(agent.config, agent.catalog, recommender, agent.nlu, store, agent.templates)
@@ -65,8 +72,7 @@ def publish_reversed(versions: ModelVersions) -> str:
     from recommender.models.multitask import load_checkpoint, save_checkpoint  # MMoE or PLE
 
     staging = versions.staging()
-    for name in FILES:
-        shutil.copy2(versions.root / name, staging / name)
+    copy_version(versions.root, staging)
     model, extra = load_checkpoint(versions.root / MODEL_FILE)
     for tower in model.towers:
         last = [m for m in tower.modules() if hasattr(m, "weight")][-1]
@@ -111,8 +117,7 @@ def test_a_corrupt_or_half_written_version_is_refused_and_the_old_one_kept(setup
         reloader.reload()  # not tried again
 
     staging = versions.staging()  # written, never sealed: no manifest
-    for name in FILES:
-        shutil.copy2(versions.root / name, staging / name)
+    copy_version(versions.root, staging)
     half = staging.name.removeprefix(".staging-")
     staging.rename(versions.folder(half))
     versions.point_at(half)
