@@ -17,7 +17,12 @@ from nlu.entities import EntityLexicon
 from recommender.data.dialogue_log import FoldedDialogueLogs
 from recommender.data.history import BehaviorHistory
 from recommender.data.item_vectors import genre_prototypes
-from recommender.data.redial import link_movies, read_movies, recommendation_targets
+from recommender.data.redial import (
+    SEEKER,
+    link_movies,
+    read_movies,
+    recommendation_targets,
+)
 from recommender.data.redial_facts import FACTS_FILE, link_by_imdb, read_facts
 from recommender.serving.recommend import Recommender
 from recommender.training.redial_inputs import (
@@ -68,7 +73,10 @@ class RedialContext:
                 for t in recommendation_targets(c, self.names, self.candidates)]
 
     def utterance_vectors(self, targets) -> dict[str, np.ndarray]:
-        texts = sorted({turn.text for t in targets for turn in t.context if turn.text})
+        """The sentence vectors of the seekers' turns (the interest update reads only those:
+        recommender/training/redial_inputs.py context_state), each text once."""
+        texts = sorted({turn.text for t in targets for turn in t.context
+                        if turn.text and turn.role == SEEKER})
         return dict(zip(texts, self.encode(texts))) if texts else {}
 
     def log_for(self, conversation_id: str | None):
