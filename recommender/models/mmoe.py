@@ -58,42 +58,28 @@ def mlp(sizes: list[int], dropout: float) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def add_input_layers(model: nn.Module, config) -> int:
-    """What every multi-task ranker here starts with (MMoE, PLE): its config and tasks, the
-    dense features' standardisation buffers (set by `set_scaling`) and the item id embedding;
-    returns the width of [dense ‖ id embedding]."""
-    model.config = config
-    model.tasks = tuple(config.tasks)
-    model.trained_tasks = ()
-    model.register_buffer("dense_mean", torch.zeros(config.n_dense))  # [F]
-    model.register_buffer("dense_std", torch.ones(config.n_dense))  # [F]
-    model.item_embedding = (nn.Embedding(config.n_items + 1, config.id_dim, padding_idx=0)
-                            if config.n_items > 0 else None)  # [n_items + 1, id_dim]
-    if model.item_embedding is not None:
-        nn.init.normal_(model.item_embedding.weight, std=0.01)
-        with torch.no_grad():
-            model.item_embedding.weight[0].zero_()  # [id_dim], the padding id
-    return config.n_dense + (config.id_dim if config.n_items > 0 else 0)
+class MultiTaskRanker(nn.Module):
+    """What every multi-task ranker here shares (MMoE, PLE): the dense features'
+    standardisation, the item id embedding in front, one tower per task behind."""
 
+    def _build_inputs(self, config) -> int:
+        """Config, tasks, scaling buffers (set by `set_scaling`) and the id embedding; returns
+        the width of [dense ‖ id embedding]."""
+        self.config = config
+        self.tasks = tuple(config.tasks)
+        self.trained_tasks: tuple[str, ...] = ()
+        self.register_buffer("dense_mean", torch.zeros(config.n_dense))  # [F]
+        self.register_buffer("dense_std", torch.ones(config.n_dense))  # [F]
+        self.item_embedding = (nn.Embedding(config.n_items + 1, config.id_dim, padding_idx=0)
+                               if config.n_items > 0 else None)  # [n_items + 1, id_dim]
+        if self.item_embedding is not None:
+            nn.init.normal_(self.item_embedding.weight, std=0.01)
+            with torch.no_grad():
+                self.item_embedding.weight[0].zero_()  # [id_dim], the padding id
+        return config.n_dense + (config.id_dim if config.n_items > 0 else 0)
 
-class MMoE(nn.Module):
-    """MMoE over [dense features ‖ item id embedding]; forward returns {task: [B] logits}."""
-
-    architecture = "mmoe"  # recommender/models/multitask.py
-
-    def __init__(self, config: MMoEConfig):
-        super().__init__()
-        with torch.random.fork_rng():  # seeded init without touching the caller's generator
-            torch.manual_seed(config.seed)
-            self._build(config)
-
-    def _build(self, config: MMoEConfig) -> None:
-        input_dim = add_input_layers(self, config)
-        expert_sizes = [input_dim, *config.expert_dims]
-        self.experts = nn.ModuleList(mlp(expert_sizes, config.dropout)
-                                     for _ in range(config.n_experts))
-        self.gates = nn.ModuleList(nn.Linear(input_dim, config.n_experts)  # D_in → E per task
-                                   for _ in self.tasks)
+    def _build_towers(self, config) -> None:
+        """One MLP tower per task: [B, expert_dims[-1]] → [B, 1] logit."""
         tower_sizes = [config.expert_dims[-1], *config.tower_dims]
         self.towers = nn.ModuleList(nn.Sequential(mlp(tower_sizes, config.dropout),
                                                   nn.Linear(tower_sizes[-1], 1))
@@ -110,6 +96,27 @@ class MMoE(nn.Module):
         if self.item_embedding is not None:
             x = torch.cat([x, self.item_embedding(item_ids)], dim=1)  # [B, F + id_dim]
         return x
+
+
+class MMoE(MultiTaskRanker):
+    """MMoE over [dense features ‖ item id embedding]; forward returns {task: [B] logits}."""
+
+    architecture = "mmoe"  # recommender/models/multitask.py
+
+    def __init__(self, config: MMoEConfig):
+        super().__init__()
+        with torch.random.fork_rng():  # seeded init without touching the caller's generator
+            torch.manual_seed(config.seed)
+            self._build(config)
+
+    def _build(self, config: MMoEConfig) -> None:
+        input_dim = self._build_inputs(config)
+        expert_sizes = [input_dim, *config.expert_dims]
+        self.experts = nn.ModuleList(mlp(expert_sizes, config.dropout)
+                                     for _ in range(config.n_experts))
+        self.gates = nn.ModuleList(nn.Linear(input_dim, config.n_experts)  # D_in → E per task
+                                   for _ in self.tasks)
+        self._build_towers(config)
 
     def _gates(self, x: torch.Tensor) -> torch.Tensor:
         logits = torch.stack([gate(x) for gate in self.gates], dim=1)  # [B, T, E]

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from recommender.models.mmoe import add_input_layers, mlp
+from recommender.models.mmoe import MultiTaskRanker, mlp
 from recommender.models.tasks import TASKS
 
 
@@ -98,7 +98,7 @@ class ExtractionLevel(nn.Module):
         return outputs, shared_out, torch.stack(gates, dim=1)  # ..., [B, T, K + S]
 
 
-class PLE(nn.Module):
+class PLE(MultiTaskRanker):
     """PLE over [dense features ‖ item id embedding]; forward returns {task: [B] logits}."""
 
     architecture = "ple"
@@ -112,27 +112,12 @@ class PLE(nn.Module):
             self._build(config)
 
     def _build(self, config: PLEConfig) -> None:
-        input_dim = add_input_layers(self, config)
+        input_dim = self._build_inputs(config)
         self.levels = nn.ModuleList(
             ExtractionLevel(input_dim if level == 0 else config.expert_dims[-1], len(self.tasks),
                             config, last=level == config.n_levels - 1)
             for level in range(config.n_levels))
-        tower_sizes = [config.expert_dims[-1], *config.tower_dims]
-        self.towers = nn.ModuleList(nn.Sequential(mlp(tower_sizes, config.dropout),
-                                                  nn.Linear(tower_sizes[-1], 1))
-                                    for _ in self.tasks)
-
-    def set_scaling(self, dense: torch.Tensor) -> None:
-        """Standardise dense features with the mean/std of `dense` ([B, F])."""
-        with torch.no_grad():
-            self.dense_mean.copy_(dense.mean(dim=0))  # [F]
-            self.dense_std.copy_(dense.std(dim=0).clamp_min(1e-6))  # [F]
-
-    def _inputs(self, dense: torch.Tensor, item_ids: torch.Tensor) -> torch.Tensor:
-        x = (dense - self.dense_mean) / self.dense_std  # [B, F]
-        if self.item_embedding is not None:
-            x = torch.cat([x, self.item_embedding(item_ids)], dim=1)  # [B, F + id_dim]
-        return x
+        self._build_towers(config)
 
     def _extract(self, dense: torch.Tensor, item_ids: torch.Tensor
                  ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
