@@ -372,7 +372,8 @@ NEGATION_EXCEPTIONS = _phrases(
     cannot decide, cant choose, cant pick"""
 )
 # "no" is not a negation when a new sentence follows it: "no I want a comedy", "no, ...".
-NO_FOLLOWERS_NOT_NEGATED = _words("i id im ive we you thanks thank way one idea clue")
+NO_FOLLOWERS_NOT_NEGATED = _words(
+    "i id im ive we you thanks thank way one idea clue actually wait sorry")
 # Words that close a negation's scope (besides clause punctuation).
 SCOPE_BREAKERS = _words(
     "but though although however instead whereas yet maybe rather just "

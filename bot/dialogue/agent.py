@@ -17,6 +17,7 @@ import numpy as np
 
 from bot.config import Config
 from bot.dialogue.carryover import at_catalog_edge, facet_kind, relaxations
+from bot.dialogue.occasions import occasion_phrase
 from bot.dialogue.policy import Action
 from bot.dialogue.replies import (
     MOOD_QUICK_REPLIES,
@@ -316,7 +317,8 @@ class Agent:
             reply.text = t.render("recommend_relaxed", turn, relaxed=relaxed, summary=summary)
             reply.relaxed = loosened
         elif parse.slots.get("occasion"):
-            reply.text = t.render("recommend_occasion", turn, occasion=parse.slots["occasion"])
+            reply.text = t.render("recommend_occasion", turn,
+                                  occasion=occasion_phrase(parse.slots["occasion"]))
         elif popular:
             reply.text = t.render("recommend_popular", turn)
         elif parse.intent == "state_preference":

@@ -314,6 +314,12 @@ def test_date_night_gets_varied_recent_picks_not_the_help_text(talk, agent, help
     assert reply.text not in help_text and len(reply.items) == 3
     assert np.median([i["year"] for i in reply.items]) >= 1990
     assert all("Horror" not in item(agent, i).genres for i in reply.items)
+    assert reply.text.startswith("For date night,")  # the occasion named as people say it
+
+
+def test_a_rainy_sunday_is_named_in_plain_words(talk):
+    (reply,) = talk("whats good on a rainy sunday")
+    assert reply.items and reply.text.startswith("For a relaxed watch,")
 
 
 def test_with_my_8_year_old_gets_family_films(talk, agent):

@@ -43,6 +43,9 @@ CASES = [
     ("no horror; thrillers are fine", {"Horror": U, "Thriller": W}),
     ("Not horror! Comedy please", {"Horror": U, "Comedy": W}),
     ("not a romance, a comedy", {"Romance": U, "Comedy": W}),
+    # "no" as an interjection before a change of mind
+    ("no actually a comedy", {"Comedy": W}),
+    ("no wait, something with horror", {"Horror": W}),
     # lists stay in scope
     ("no horror, thrillers or war movies", {"Horror": U, "Thriller": U, "War": U}),
     ("nothing with horror or gore", {"Horror": U}),
