@@ -2,7 +2,11 @@
 
 Prints cold start to first reply, p50 / p99 per-turn latency (and the sentence encoder's and
 `recommend()`'s shares), peak RSS and the machine.
-Usage: python bench/turn_latency.py [--turns 200] [--encoder torch,onnx]
+Usage: python bench/turn_latency.py [--turns 200] [--encoder torch,onnx] [--domain books]
+
+`--domain NAME` runs a schema domain's catalog (data/domains/NAME.yml, built by `convrec data
+build --domain NAME`) with a script of its own (`SCRIPTS`; books: Book-Crossing's 271k books, the
+scale case of docs/BENCHMARKS.md).
 
 `--encoder torch,onnx` measures both sentence-encoder backends in one run, each in a process of
 its own (so that cold start and peak RSS are its own), and prints them side by side.
@@ -63,6 +67,34 @@ SCRIPT = [
     "bye",
 ]
 
+# a schema domain's scripted turns, and a user its behavior history knows (Book-Crossing's most
+# active rater); the movie catalog uses SCRIPT and user 42
+SCRIPTS = {
+    "books": [
+        "hi",
+        "a mystery novel",
+        "more",
+        "more like the second one",
+        "not the first one",
+        "something by stephen king",
+        "books after 2000",
+        "who wrote the second one?",
+        "older",
+        "I loved The Firm, anything similar?",
+        "a fantasy book with dragons",
+        "another one like the first one",
+        "I'll read the first one",
+        "thanks",
+        "anything by agatha christie",
+        "nothing before 1990 please",
+        "the first two look good",
+        "show me more",
+        "something like Harry Potter",
+        "bye",
+    ],
+}
+USERS = {"books": "11676"}
+
 
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
@@ -100,6 +132,8 @@ def compare(backends: list[str], args: argparse.Namespace) -> None:
                    "--threads", str(args.threads), "--cache-size", str(args.cache_size)]
         if args.ranker:
             command += ["--ranker", args.ranker]
+        if args.domain:
+            command += ["--domain", args.domain]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             sys.exit(f"the {backend} run failed:\n{done.stderr}")
@@ -125,6 +159,8 @@ def main() -> None:
                         help=f"sentence encoder backend(s), comma-separated ({','.join(BACKENDS)}"
                              "): several are measured one after another, each in its own "
                              "process (default: config.yml's)")
+    parser.add_argument("--domain", help="a schema domain (data/domains/NAME.yml), e.g. books; "
+                                          "default: config.yml's catalog (movies)")
     args = parser.parse_args()
     backends = args.encoder.split(",") if args.encoder else []
     for backend in backends:
@@ -135,7 +171,9 @@ def main() -> None:
         return
 
     torch.set_num_threads(args.threads)
-    config = load_config()
+    config = load_config(domain=args.domain)
+    script = SCRIPTS.get(args.domain, SCRIPT)
+    known_user = USERS.get(args.domain, "42")
     state_dir = Path(tempfile.mkdtemp(prefix="convrec-bench-"))
     # The script repeats its utterances; with the embedding cache on, repeats would cost nothing.
     # Off by default, so every turn pays for its encoding as a new utterance would.
@@ -147,7 +185,7 @@ def main() -> None:
         config = dataclasses.replace(config, recommender=dataclasses.replace(
             config.recommender, ranker=args.ranker))
     agent = build_agent(config)
-    agent.handle("bench-cold", "something funny from the 90s")
+    agent.handle("bench-cold", script[1])
     cold_start = time.perf_counter() - STARTED
     # the recommender's share of a turn (first pass + ranker + MMR + reasons) and the sentence
     # encoder's (one forward pass: the utterance, its wanted part, keywords), timed apart
@@ -160,10 +198,10 @@ def main() -> None:
     session = 0
     while len(latencies) < args.turns:
         session += 1
-        for text in SCRIPT:
+        for text in script:
             if len(latencies) >= args.turns:
                 break
-            user = "42" if session % 2 == 0 else None
+            user = known_user if session % 2 == 0 else None
             t = time.perf_counter()
             agent.handle(f"bench-{session}", text, user)
             latencies.append(1000 * (time.perf_counter() - t))
@@ -171,7 +209,9 @@ def main() -> None:
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {
         "turns": len(latencies),
+        "domain": args.domain or "movies",
         "catalog_items": len(agent.catalog),
+        "nearest_neighbour_index": agent.recommender.ann is not None,
         "p50_ms": round(float(np.percentile(latencies, 50)), 2),
         "p99_ms": round(float(np.percentile(latencies, 99)), 2),
         "mean_ms": round(float(latencies.mean()), 2),

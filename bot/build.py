@@ -24,15 +24,17 @@ from bot.voice.speech import Recognizer
 from nlu import encoder_export
 from nlu.encoder import SentenceEncoder
 from nlu.entities import EntityLexicon
-from nlu.facet_lexicon import FacetLexicon
 from nlu.intent_classifier import IntentClassifier
+from nlu.lexicon_cache import cached_lexicon
 from nlu.parse import NluPipeline
+from nlu.schema_lexicon import schema_lexicon
 from nlu.train import is_current, train_intents
 from recommender.data import item_vectors
 from recommender.data.domain_build import build_domain, is_built
 from recommender.data.history import BehaviorHistory
 from recommender.domain.catalog import Catalog
 from recommender.domain.schema import load_schema
+from recommender.serving.ann import ensure_index
 from recommender.serving.mmoe_ranker import (
     CARD_FILE,
     MODEL_FILE,
@@ -145,11 +147,17 @@ def build_agent(config: Config | None = None, log: Log = lambda message: None,
                          config.recommender.weights, config.recommender.task_weights, log,
                          catalog.years, folder, config.recommender.anonymous_task_weights)
     ranker.model_version = version  # what /health reports (bot/server/reload.py)
-    recommender = Recommender(catalog, vectors, history, config.recommender, ranker=ranker)
+    # a large schema catalog: a nearest-neighbour index (built by `data build`, else here once)
+    ann = ensure_index(config.catalog_dir, vectors, config.recommender.ann_min_items, log) \
+        if catalog.schema is not None else None
+    recommender = Recommender(catalog, vectors, history, config.recommender, ranker=ranker,
+                              ann=ann)
     utterance_encoder = wrap_encoder(encoder) if wrap_encoder else encoder
-    lexicon = EntityLexicon.from_catalog(catalog)
-    if catalog.schema is not None:  # the facets' values, synonyms and numeric limits
-        lexicon.facets = FacetLexicon.build(catalog.schema, catalog)
+    if catalog.schema is not None:  # the facets' values, synonyms and numeric limits too
+        lexicon = cached_lexicon(config.catalog_dir, catalog.schema.path,
+                                 lambda: schema_lexicon(catalog), log)
+    else:
+        lexicon = EntityLexicon.from_catalog(catalog)
     nlu = NluPipeline(utterance_encoder, lexicon, ensure_intent_model(config, encoder, log))
     encoder.encode(["warm up"])  # load the model now, not on the first message
     store = make_store(config)

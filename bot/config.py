@@ -408,6 +408,10 @@ def load_config(path: Path | str | None = None, schema: str | Path | None = None
         raise ConfigError(f"recommender.ranker: unknown ranker {recommender.ranker!r} "
                           f"(known: {', '.join(RANKERS)})")
     _check_ranker_settings(recommender)
+    for key in ("ann_min_items", "exact_search_max", "ann_pool"):  # nearest-neighbour search
+        if getattr(recommender, key) < 1:
+            raise ConfigError(f"recommender.{key}: must be at least 1, got "
+                              f"{getattr(recommender, key)}")
     state = _build(InterestParams, raw.get("state"), "state")
     if not 0.0 <= state.decay <= 1.0:
         raise ConfigError(f"state.decay: must be within [0, 1], got {state.decay}")

@@ -6,6 +6,10 @@ with no convrec intent (ANS, ASK, NRE) carry no label. A message may hold severa
 it, not one of my favorites though" is SEE + REJ. Titles in IARD text are written "Title (Year)",
 as ReDial's interface inserted them; those that name a catalog film are the gold title slots.
 
+Each message carries the dialogue around it, as the intent head reads it (nlu/dialogue_context.py):
+what the recommender's previous utterance did (its acts, by RECOMMENDER_ACTS) and whether it had
+recommended anything earlier in the conversation.
+
 Nothing here needs the data to exist: callers check the path (a fresh machine lacks ../shared).
 """
 
@@ -15,6 +19,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from nlu.types import ParseContext
 
 IARD_TO_CONVREC = {
     "IQU": "request_recommendation",  # initial query: "I'm in the mood for a love story"
@@ -39,6 +45,12 @@ CHIT_CHAT = (
     ("goodbye", re.compile(r"\b(bye|goodbye|good ?night|see ya|see you|take care|have a (good|"
                            r"great|nice|wonderful))\b", re.I)),
 )
+# the recommender's acts → what the bot did (nlu/types.py BOT_ACTS), the first that applies:
+# REC-S / REC-E recommend (show / explore), REQ / CLQ ask (request information / clarifying
+# question), R-ANS / EXP-I / RESP answer (answer, explain an item, respond); OTH alone greets
+RECOMMENDER_ACTS = (("recommend", frozenset(("REC-S", "REC-E"))),
+                    ("ask", frozenset(("REQ", "CLQ"))),
+                    ("answer", frozenset(("R-ANS", "EXP-I", "RESP"))))
 _TITLE_YEAR = re.compile(r"\((\d{4})\)")
 
 
@@ -59,6 +71,21 @@ class SeekerMessage:
     single: str | None  # the one intent when the acts map to exactly one and none is unmapped
     mapped: tuple[str, ...] = ()  # the intents of IARD_TO_CONVREC alone (no chit-chat)
     titles: list[GoldTitle] = field(default_factory=list)
+    bot_act: str = "greet"  # what the recommender's previous utterance did (BOT_ACTS)
+    recommended_before: bool = False  # the recommender recommended in this conversation so far
+
+    @property
+    def context(self) -> ParseContext:
+        """The dialogue around the message, as the chat's parse gets it."""
+        return ParseContext(bot_act=self.bot_act, recommended_before=self.recommended_before)
+
+
+def bot_act_of(acts: list[str]) -> str:
+    """The recommender's acts of one utterance → what it did (RECOMMENDER_ACTS; else "greet")."""
+    for act, codes in RECOMMENDER_ACTS:
+        if codes & set(acts):
+            return act
+    return "greet"
 
 
 def _title_key(title: str) -> str:
@@ -105,10 +132,13 @@ def load_seeker_messages(path: Path, title_index: dict | None = None) -> list[Se
     Raises ValueError on an act that is in neither IARD_TO_CONVREC nor IARD_UNMAPPED."""
     out = []
     for conversation in json.loads(Path(path).read_text(encoding="utf-8")):
+        bot_act, recommended_before = "greet", False
         for utterance in conversation["conversation"]:
-            if utterance["participant"] != "USER":
-                continue
             acts = [act["intent"] for act in utterance["dialogue_acts"]]
+            if utterance["participant"] != "USER":
+                bot_act = bot_act_of(acts)
+                recommended_before = recommended_before or bot_act == "recommend"
+                continue
             unknown = set(acts) - set(IARD_TO_CONVREC) - IARD_UNMAPPED
             if unknown:
                 raise ValueError(f"IARD acts {sorted(unknown)} are in no list: map them")
@@ -123,7 +153,7 @@ def load_seeker_messages(path: Path, title_index: dict | None = None) -> list[Se
                 continue
             titles = gold_titles(text, title_index) if title_index else []
             out.append(SeekerMessage(str(conversation["conversation_id"]), text, intents, single,
-                                     mapped, titles))
+                                     mapped, titles, bot_act, recommended_before))
     return out
 
 

@@ -10,6 +10,8 @@ The sentence embedding carries meaning; the n-grams carry spelling ("thnks", "he
 the embedding of a two-word message barely has (+4–5 points of held-out accuracy on data/nlu.yml).
 The n-grams are taken from the delexicalised text ("<title> vibes"), so they generalise over the
 catalog instead of memorising the titles in the training data.
+A head trained with context rows (`context_dim` > 0) also reads the dialogue around the message
+(nlu/dialogue_context.py: what the bot just did); rows without context are zeros there.
 Trained from data/nlu.yml (Rasa YAML) and, when present, real seekers' messages (nlu/iard.py).
 Below `threshold` confidence the prediction becomes the fallback intent, as Rasa's
 FallbackClassifier does.
@@ -93,10 +95,13 @@ def delexicalize(text: str, spans: list[tuple[int, int, str]]) -> str:
     return "".join(out)
 
 
-def features(embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
-    """[n, 384] embeddings + texts → [n, 384 + NGRAM_DIM] classifier input."""
+def features(embeddings: np.ndarray, texts: list[str], contexts: np.ndarray | None = None
+             ) -> np.ndarray:
+    """[n, 384] embeddings + texts (+ [n, c] context rows) → [n, 384 + NGRAM_DIM (+ c)]
+    classifier input."""
     grams = np.stack([char_ngrams(t) for t in texts]) if texts else np.zeros((0, NGRAM_DIM))
-    return np.hstack([embeddings, grams]).astype(np.float32)
+    parts = [embeddings, grams] + ([contexts] if contexts is not None else [])
+    return np.hstack(parts).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -131,9 +136,10 @@ class IntentHead(nn.Module):
 class IntentClassifier:
     def __init__(
         self, intents: list[str], head: IntentHead, config: IntentConfig, fallback_intent: str,
-        thresholds: np.ndarray | None = None,
+        thresholds: np.ndarray | None = None, context_dim: int = 0,
     ):
         self.intents = intents
+        self.context_dim = context_dim  # width of the context rows it reads (0: none)
         self.head = head.eval()
         self.config = config
         self.fallback_intent = fallback_intent
@@ -156,14 +162,17 @@ class IntentClassifier:
         fallback_intent: str,
         intents: list[str] | None = None,
         thresholds: np.ndarray | None = None,
+        contexts: np.ndarray | None = None,
     ) -> IntentClassifier:
         """Fit the head on [n, 384] embeddings (+ the texts' n-grams); deterministic for a seed.
 
-        labels: one intent per row, or a tuple of intents (the acts of a multi-act message)."""
+        labels: one intent per row, or a tuple of intents (the acts of a multi-act message).
+        contexts: [n, c] dialogue-context rows (nlu/dialogue_context.py), zeros where a row has
+        none; None: a head that reads no context."""
         label_sets = [(label,) if isinstance(label, str) else tuple(label) for label in labels]
         intents = intents or sorted({i for s in label_sets for i in s})
         torch.manual_seed(config.seed)
-        x = torch.from_numpy(features(embeddings, texts))  # [n, 384 + NGRAM_DIM]
+        x = torch.from_numpy(features(embeddings, texts, contexts))  # [n, 384 + NGRAM_DIM (+ c)]
         y = torch.zeros(len(label_sets), len(intents))  # [n, n_intents] multi-hot
         for row, label_set in enumerate(label_sets):
             for intent in label_set:
@@ -181,21 +190,30 @@ class IntentClassifier:
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
-        return IntentClassifier(intents, head, config, fallback_intent, thresholds)
+        return IntentClassifier(intents, head, config, fallback_intent, thresholds,
+                                0 if contexts is None else contexts.shape[1])
 
-    def probabilities(self, embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
-        """[n, 384] embeddings and their n texts → [n, n_intents] sigmoid probabilities (each in
-        (0, 1), independent: a row need not sum to 1)."""
-        hidden = features(embeddings, texts) @ self._w1 + self._b1  # [n, hidden]
+    def probabilities(self, embeddings: np.ndarray, texts: list[str],
+                      contexts: np.ndarray | None = None) -> np.ndarray:
+        """[n, 384] embeddings and their n texts (and [n, context_dim] context rows; None:
+        zeros, and ignored by a head without context) → [n, n_intents] sigmoid probabilities
+        (each in (0, 1), independent: a row need not sum to 1)."""
+        if not self.context_dim:
+            contexts = None
+        elif contexts is None:
+            contexts = np.zeros((len(texts), self.context_dim), dtype=np.float32)
+        hidden = features(embeddings, texts, contexts) @ self._w1 + self._b1  # [n, hidden]
         hidden = 0.5 * hidden * (1.0 + _erf(hidden / np.sqrt(2.0)))  # exact GELU
         logits = hidden @ self._w2 + self._b2  # [n, n_intents]
         return 1.0 / (1.0 + np.exp(-logits))
 
     def predict(
-        self, embedding: np.ndarray, text: str
+        self, embedding: np.ndarray, text: str, context: np.ndarray | None = None
     ) -> tuple[str, float, list[tuple[str, float]]]:
-        """One [384] embedding and its text → (intent or fallback, confidence, full ranking)."""
-        p = self.probabilities(embedding[None, :], [text])[0]
+        """One [384] embedding and its text (and [context_dim] context) → (intent or fallback,
+        confidence, full ranking)."""
+        p = self.probabilities(embedding[None, :], [text],
+                               None if context is None else context[None, :])[0]
         return self._decide(p)
 
     def _decide(self, p: np.ndarray) -> tuple[str, float, list[tuple[str, float]]]:
@@ -213,7 +231,8 @@ class IntentClassifier:
         return best, confidence, ranking
 
     def predict_acts(
-        self, embedding: np.ndarray, text: str, clauses: list[tuple[int, int]]
+        self, embedding: np.ndarray, text: str, clauses: list[tuple[int, int]],
+        context: np.ndarray | None = None,
     ) -> tuple[str, float, list[tuple[str, float]], list[tuple[str, float, int, int]]]:
         """Main intent (as `predict`) plus the message's acts in text order.
 
@@ -221,11 +240,13 @@ class IntentClassifier:
         one, unless it is the fallback); surest first, each is placed in the clause (a character
         span of `text`, nlu/clauses.py) not yet taken whose own n-grams, beside the message's
         embedding, give it the highest probability (a clause holds two acts only when there are
-        more acts than clauses). → (intent, confidence, ranking, [(intent, probability, start,
-        end)])."""
+        more acts than clauses). context: [context_dim] (nlu/dialogue_context.py), or None.
+        → (intent, confidence, ranking, [(intent, probability, start, end)])."""
         spans = clauses if len(clauses) > 1 else [(0, len(text))]
         texts = [text] + ([text[a:b] for a, b in spans] if len(spans) > 1 else [])
-        p_all = self.probabilities(np.repeat(embedding[None, :], len(texts), axis=0), texts)
+        p_all = self.probabilities(
+            np.repeat(embedding[None, :], len(texts), axis=0), texts,
+            None if context is None else np.repeat(context[None, :], len(texts), axis=0))
         p = p_all[0]
         intent, confidence, ranking = self._decide(p)
         if intent == self.fallback_intent:
@@ -254,6 +275,7 @@ class IntentClassifier:
             "config": asdict(self.config),
             "fallback_intent": self.fallback_intent,
             "input_dim": self._w1.shape[0],
+            "context_dim": self.context_dim,
             "thresholds": [round(float(t), 3) for t in self.thresholds],
         }
         meta.update(extra or {})
@@ -276,4 +298,5 @@ class IntentClassifier:
         )
         head.load_state_dict(torch.load(folder / "intent_head.pt", weights_only=True))
         return IntentClassifier(meta["intents"], head, config, meta["fallback_intent"],
-                                np.array(meta["thresholds"], dtype=np.float32))
+                                np.array(meta["thresholds"], dtype=np.float32),
+                                meta.get("context_dim", 0))

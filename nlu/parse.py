@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlu.clauses import clause_spans
+from nlu.dialogue_context import context_features
 from nlu.encoder import SentenceEncoder
 from nlu.entities import EntityLexicon, extract_entities
 from nlu.intent_classifier import IntentClassifier, delexicalize
@@ -111,8 +112,9 @@ class NluPipeline:
         spans = [(e.start, e.end, DELEXICALISED_AS.get(e.type, e.type)) for e in entities]
         delexicalized = delexicalize(text, spans)
         # clause spans of the delexicalised text: each act is placed in the clause that says it
+        # ... read beside what the bot just did (nlu/dialogue_context.py; zeros without context)
         intent, confidence, ranking, acts = self.classifier.predict_acts(
-            vectors[0], delexicalized, clause_spans(delexicalized))
+            vectors[0], delexicalized, clause_spans(delexicalized), context_features(context))
         if wanted == "":  # everything said was unwanted ("not a romance"): no pull toward it
             wanted_embedding = np.zeros_like(vectors[0])
         else:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nlu.dialogue_context import CONTEXT_DIM, context_features
 from nlu.encoder import SentenceEncoder
 from nlu.entities import EntityLexicon, extract_entities
 from nlu.iard import load_seeker_messages
@@ -28,7 +29,7 @@ from nlu.intent_classifier import (
     delexicalize,
 )
 from nlu.training_data import Example, load_nlu_yaml, split_train_test
-from nlu.types import INTENTS
+from nlu.types import INTENTS, ParseContext
 
 ROOT = Path(__file__).resolve().parent.parent
 THRESHOLD_HOLD_OUT = 0.2  # share of a fit's rows its act thresholds are chosen on
@@ -46,7 +47,7 @@ def seeker_path(config: IntentConfig) -> Path | None:
 def fingerprint(nlu_path: Path, config: IntentConfig) -> str:
     digest = hashlib.sha256(Path(nlu_path).read_bytes())
     digest.update(json.dumps(config.__dict__, sort_keys=True).encode())
-    digest.update(f"features:embedding+delexicalised-ngrams{NGRAM_DIM}:{HEAD_FORMAT}".encode())
+    digest.update(f"features:embedding+delexicalised-ngrams{NGRAM_DIM}+context5:{HEAD_FORMAT}".encode())
     seekers = seeker_path(config)
     if seekers is not None:
         digest.update(seekers.read_bytes())
@@ -54,8 +55,11 @@ def fingerprint(nlu_path: Path, config: IntentConfig) -> str:
 
 
 def fit_intent_head(vectors: np.ndarray, texts: list[str], labels: list[tuple[str, ...]],
-                    config: IntentConfig, fallback_intent: str) -> IntentClassifier:
-    """The multi-label head on [n, 384] vectors, their delexicalised texts and label tuples.
+                    config: IntentConfig, fallback_intent: str,
+                    contexts: np.ndarray | None = None) -> IntentClassifier:
+    """The multi-label head on [n, 384] vectors, their delexicalised texts and label tuples
+    (and [n, CONTEXT_DIM] dialogue-context rows, zeros for a row read alone; None: a head that
+    reads no context).
 
     Fitted twice: on 80 % of the rows (seeded), whose predictions on the other 20 % choose the
     per-intent act thresholds; then on all rows, keeping those thresholds."""
@@ -63,27 +67,64 @@ def fit_intent_head(vectors: np.ndarray, texts: list[str], labels: list[tuple[st
     order = np.random.default_rng(config.seed).permutation(len(labels))
     held = order[: int(len(labels) * THRESHOLD_HOLD_OUT)]
     fit = order[len(held):]
+    def rows(part: np.ndarray) -> np.ndarray | None:
+        return None if contexts is None else contexts[part]
+
     first = IntentClassifier.train(vectors[fit], [texts[i] for i in fit],
-                                   [labels[i] for i in fit], config, fallback_intent, intents)
-    probabilities = first.probabilities(vectors[held], [texts[i] for i in held])
+                                   [labels[i] for i in fit], config, fallback_intent, intents,
+                                   contexts=rows(fit))
+    probabilities = first.probabilities(vectors[held], [texts[i] for i in held], rows(held))
     targets = np.array([[i in labels[row] for i in intents] for row in held], dtype=np.float32)
     return IntentClassifier.train(vectors, texts, labels, config, fallback_intent, intents,
-                                  choose_thresholds(probabilities, targets))
+                                  choose_thresholds(probabilities, targets), contexts)
+
+
+# where a seeker typically says each intent (the most common context of its IARD messages): a
+# request after the bot asked what they like; greetings first; the rest after a suggestion
+TYPICAL_CONTEXT = {"request_recommendation": ParseContext(bot_act="ask"),
+                   "greet": ParseContext(bot_act="greet")}
+AFTER_A_SUGGESTION = ParseContext(bot_act="recommend", recommended_before=True)
+
+
+def typical_context(intent: str) -> ParseContext:
+    """The dialogue a data/nlu.yml example of `intent` is typically said in (TYPICAL_CONTEXT)."""
+    return TYPICAL_CONTEXT.get(intent, AFTER_A_SUGGESTION)
+
+
+def rows_with_contexts(vectors: np.ndarray, texts: list[str], labels: list[tuple[str, ...]],
+                       seekers: tuple[np.ndarray, list[str], list[tuple[str, ...]], np.ndarray]
+                       ) -> tuple[np.ndarray, list[str], list[tuple[str, ...]], np.ndarray | None]:
+    """Training rows of our own examples ([n, 384] vectors, texts, labels) and the seekers'
+    (vectors, texts, labels, [m, CONTEXT_DIM] contexts) → (vectors, texts, labels, contexts).
+
+    Without seekers' rows: our rows alone and contexts None (a head that reads no context).
+    With them, each of our rows twice, read alone (zeros) and in its typical context
+    (`typical_context`), then the seekers' rows: a head that learnt context from real
+    conversations alone reads our phrasings ("cheaper") only without one."""
+    seeker_vectors, seeker_texts, seeker_labels, seeker_contexts = seekers
+    if not len(seeker_texts):
+        return vectors, texts, labels, None
+    typical = np.stack([context_features(typical_context(label[0])) for label in labels]
+                       ).reshape(-1, CONTEXT_DIM)
+    return (np.vstack([vectors, vectors, seeker_vectors]), texts + texts + seeker_texts,
+            labels + labels + seeker_labels,
+            np.vstack([np.zeros_like(typical), typical, seeker_contexts]).astype(np.float32))
 
 
 def seeker_examples(config: IntentConfig, lexicon: EntityLexicon | None
-                    ) -> tuple[list[str], list[str], list[tuple[str, ...]]]:
-    """(texts, delexicalised texts, label tuples) of the real-seeker file, or three empty lists.
-    Without a lexicon the texts stay as they are."""
+                    ) -> tuple[list[str], list[str], list[tuple[str, ...]], np.ndarray]:
+    """(texts, delexicalised texts, label tuples, [n, CONTEXT_DIM] dialogue contexts) of the
+    real-seeker file, or empty ones. Without a lexicon the texts stay as they are."""
     path = seeker_path(config)
     if path is None:
-        return [], [], []
+        return [], [], [], np.zeros((0, CONTEXT_DIM), dtype=np.float32)
     messages = load_seeker_messages(path)
     texts = [m.text for m in messages]
     delexicalised = texts if lexicon is None else [
         delexicalize(t, [(e.start, e.end, e.type) for e in extract_entities(t, lexicon)])
         for t in texts]
-    return texts, delexicalised, [m.intents for m in messages]
+    contexts = np.array([context_features(m.context) for m in messages], dtype=np.float32)
+    return texts, delexicalised, [m.intents for m in messages], contexts.reshape(-1, CONTEXT_DIM)
 
 
 def macro_f1(truth: list[str], predicted: list[str], labels: list[str]) -> float:
@@ -140,16 +181,17 @@ def train_intents(
     messages are in both fits."""
     started = time.time()
     examples = load_nlu_yaml(nlu_path).examples
-    seeker_texts, seeker_delexicalized, seeker_labels = seeker_examples(config, lexicon)
+    seeker_texts, seeker_delexicalized, seeker_labels, seeker_contexts = seeker_examples(
+        config, lexicon)
     log(f"Encoding {len(examples)} NLU examples and {len(seeker_texts)} seeker messages ...")
     seeker_vectors = encoder.encode(seeker_texts)  # [n_seekers, 384] ([0, 384] without)
     train, test = split_train_test(examples, test_fraction=0.2, seed=config.seed)
 
     def fit(part: list[Example]) -> IntentClassifier:
         vectors, texts, labels = example_rows(part, encoder)
-        return fit_intent_head(np.vstack([vectors, seeker_vectors]),
-                               texts + seeker_delexicalized, labels + seeker_labels, config,
-                               fallback_intent)
+        rows = rows_with_contexts(vectors, texts, labels, (
+            seeker_vectors, seeker_delexicalized, seeker_labels, seeker_contexts))
+        return fit_intent_head(*rows[:3], config, fallback_intent, rows[3])
 
     test_texts = [delexicalize(e.text, [(a.start, a.end, a.entity) for a in e.entities])
                   for e in test]

@@ -85,11 +85,25 @@ class ShownItem:
     facets: dict = field(default_factory=dict, compare=False, hash=False)  # schema domains
 
 
+# what the bot's last message did, as the intent head reads it (nlu/dialogue_context.py):
+# "greet" (nothing yet, or only a greeting), "recommend" (it named items), "ask" (a question about
+# the person's taste, or which item they mean), "answer" (facts about an item, an acknowledgement)
+BOT_ACTS = ("greet", "recommend", "ask", "answer")
+
+
 @dataclass(frozen=True)
 class ParseContext:
-    """What the parser may look at besides the text: the last shown list, in display order."""
+    """What the parser may look at besides the text: the last shown list, in display order, and
+    the dialogue around the message. bot_act None: a message read alone (`convrec parse`, the
+    held-out evaluation): the intent head then reads it as it did before it knew any context."""
 
     last_shown: tuple[ShownItem, ...] = ()
+    bot_act: str | None = None  # one of BOT_ACTS
+    recommended_before: bool = False  # any item shown in the conversation so far
+
+    def __post_init__(self):
+        if self.bot_act is not None and self.bot_act not in BOT_ACTS:
+            raise ValueError(f"bot_act {self.bot_act!r} is not one of {BOT_ACTS}")
 
 
 @dataclass(frozen=True)

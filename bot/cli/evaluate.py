@@ -18,6 +18,7 @@ from bot.cli.log import log
 from bot.config import Config, load_config
 from bot.evaluation import nlu, redial, replay, simulator
 from recommender.data.build import DataBuildError
+from recommender.domain.schema import SchemaError
 from recommender.evaluation import analysis, ranking, tasks
 
 
@@ -36,26 +37,49 @@ def _single_threaded() -> None:
 
 def evaluate_ranking(args: argparse.Namespace) -> int:
     """Leave-one-out, full ranking: every baseline and convrec's ranker; JSON + PNG."""
-    config = load_config(args.config)
+    config = load_config(args.config, args.schema, args.domain)
     if args.threads:
         torch.set_num_threads(args.threads)
     out_dir = Path(args.out) if args.out else config.path("artifacts") / "reports"
+    weights = getattr(config.recommender, "task_weights", None)
+    if config.schema is not None:
+        return _evaluate_domain_ranking(config, out_dir, weights, not args.quiet)
     try:
         if args.dataset == "movielens-small":
             ensure_catalog(config, log)
         encode = _text_encoder(config) if args.dataset == "ml-100k" else None
-        # the task-head mix of the chat ranker's config, when config.yml has one
-        weights = getattr(config.recommender, "task_weights", None)
         result = ranking.run(args.dataset, config.catalog_dir, config.path("artifacts"), out_dir,
                              encode, weights, log=log, progress=not args.quiet)
     except DataBuildError as e:
         log(f"error: {e}")
         return 1
+    return _print_ranking(result, out_dir)
+
+
+def _print_ranking(result: dict, out_dir: Path) -> int:
+    """The ranking report's headline numbers as JSON on stdout, with the report's path."""
     shown = {key: result[key] for key in ("dataset", "n_users", "n_items", "models",
                                           "other_models", "seconds", "peak_rss_mb")}
-    shown["report"] = str(out_dir / f"ranking-{args.dataset}.json")
+    shown["report"] = str(out_dir / f"ranking-{result['dataset']}.json")
     print(json.dumps(shown, indent=2))
     return 0
+
+
+def _evaluate_domain_ranking(config: Config, out_dir: Path, weights: dict | None,
+                             progress: bool) -> int:
+    """`evaluate ranking --schema/--domain`: the same protocol on the domain's build (built
+    first when missing), its interactions ordered by time when the schema has a time column."""
+    try:
+        catalog = ensure_catalog(config, log)
+        schema = catalog.schema
+        timestamped = schema.interactions is not None \
+            and "timestamp" in schema.interactions.fields
+        result = ranking.run_domain(config.catalog_dir, schema.name, timestamped, out_dir,
+                                    weights, log=log, progress=progress)
+    except (DataBuildError, SchemaError) as e:
+        log(f"error: {e}")
+        return 1
+    return _print_ranking(result, out_dir)
 
 
 def _report(args: argparse.Namespace, evaluate: Callable[[Config, Path], dict]) -> int:

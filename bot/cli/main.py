@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     ranking.add_argument("--out", help="report folder (default: <artifacts>/reports)")
     ranking.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     ranking.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_domain_options(ranking)  # a schema domain's interactions instead of --dataset
     ranking.set_defaults(handler="evaluate_ranking")
     tasks = evaluate_sub.add_parser(
         "tasks", help="AUC and logloss per task on held-out lists: the multi-task ranker against "

@@ -14,11 +14,14 @@ from bot.training.evidence import SHIPPED as SHIPPED_EVIDENCE
 from bot.training.evidence import evidence_from_dialogues
 from bot.training.ranker import train_ranker, train_ranker_incremental
 from nlu.encoder_onnx import OnnxEncoderError
+from nlu.lexicon_cache import cached_lexicon
+from nlu.schema_lexicon import schema_lexicon
 from nlu.train import train_intents
 from recommender.data import item_vectors
 from recommender.data.build import DataBuildError, build_movies
 from recommender.data.domain_build import build_domain, is_built
 from recommender.domain.schema import SchemaError, load_schema
+from recommender.serving.ann import ensure_index
 
 
 def data_build(args: argparse.Namespace) -> int:
@@ -34,8 +37,8 @@ def data_build(args: argparse.Namespace) -> int:
 
 
 def data_build_domain(config: Config, force: bool) -> int:
-    """`data build --schema/--domain`: the domain's catalog (and ratings), then its item vectors
-    (the entity lexicon is built from them at start-up, in well under a second)."""
+    """`data build --schema/--domain`: the domain's catalog (and ratings), its item vectors, a
+    large catalog's nearest-neighbour index and the entity lexicon (cached beside them)."""
     schema = load_schema(config.schema)
     try:
         if force or not is_built(schema, config.catalog_dir):
@@ -48,8 +51,13 @@ def data_build_domain(config: Config, force: bool) -> int:
     except (SchemaError, OnnxEncoderError) as e:
         log(f"error: {e}")
         return 1
-    item_vectors.load_or_build(catalog, config.catalog_dir,
-                               lambda texts: encoder.encode(texts, progress=True), log=log)
+    vectors = item_vectors.load_or_build(catalog, config.catalog_dir,
+                                         lambda texts: encoder.encode(texts, progress=True),
+                                         log=log)
+    # what start-up would otherwise build once: the nearest-neighbour index of a large
+    # catalog, and the entity lexicon (nlu/lexicon_cache.py)
+    ensure_index(config.catalog_dir, vectors, config.recommender.ann_min_items, log)
+    cached_lexicon(config.catalog_dir, schema.path, lambda: schema_lexicon(catalog), log)
     return 0
 
 
@@ -91,15 +99,13 @@ def train(args: argparse.Namespace) -> int:
                       config.nlu.fallback_intent, config.models_dir / "intent", log=log)
     else:
         ensure_intent_model(config, encoder, log)
-    if catalog.schema is not None:  # a schema domain: no multi-task ranker of its own yet
-        if catalog.schema.interactions is None:
-            log(f"{catalog.schema.name}: no interaction table, so no ranker to train: the chat "
-                f"ranks with the linear ranker (content, facets and popularity).")
-        else:
-            log(f"{catalog.schema.name}: training a multi-task ranker per domain is not built "
-                f"yet; the chat ranks with the linear ranker (history, content, facets).")
+    if catalog.schema is not None and catalog.schema.interactions is None:
+        log(f"{catalog.schema.name}: no interaction table, so no ranker to train: the chat "
+            f"ranks with the linear ranker (content, facets and popularity).")
         log("Everything the domain needs is built.")
         return 0
+    # a schema domain with interactions trains its own ranker into its folder (from its history
+    # and simulated conversations; ReDial's movie dialogues are not read)
     # the conversational multi-task ranker (SASRec + MMoE) when recommender.ranker is mmoe;
     # --incremental: fine-tuned on the behavior log's new events (full when the catalog changed)
     progress = not getattr(args, "quiet", False)

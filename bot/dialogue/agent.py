@@ -17,7 +17,7 @@ import numpy as np
 
 from bot.config import Config
 from bot.dialogue.carryover import at_catalog_edge, facet_kind, relaxations
-from bot.dialogue.occasions import occasion_phrase
+from bot.dialogue.occasions import occasion_named, occasion_phrase
 from bot.dialogue.policy import Action
 from bot.dialogue.replies import (
     MOOD_QUICK_REPLIES,
@@ -44,6 +44,19 @@ from recommender.data.behavior_log import encode_context
 from recommender.data.item_vectors import genre_prototypes
 from recommender.domain.catalog import Catalog
 from recommender.serving.recommend import Recommender, RecommendRequest
+
+# what the bot's last reply did, read from what it asked (bot/dialogue/turn.py ASKED_BY_ACTION),
+# for the intent head (nlu/dialogue_context.py: "I loved it" after a suggestion is `seen`)
+BOT_ACT_BY_QUESTION = {"list": "recommend", "preference": "ask", "which": "ask",
+                       "item": "answer", "more_like_it": "answer", "more": "answer"}
+
+
+def parse_context(state: SessionState) -> ParseContext:
+    """The parser's view of the dialogue: the last list shown and what the bot last did."""
+    shown = tuple(ShownItem(i["id"], i["title"], i.get("year"), i.get("facets") or {})
+                  for i in state.last_shown)
+    bot_act = BOT_ACT_BY_QUESTION.get(state.last_question, "greet") if state.turn else "greet"
+    return ParseContext(shown, bot_act, recommended_before=bool(state.shown))
 
 
 def feedback_context(state: SessionState) -> dict:
@@ -75,6 +88,7 @@ class Agent:
         # entered for the work of a turn, inside its session's lock: the server passes a gate
         # that lets one turn compute at a time (bot/server/gate.py); alone, nothing to wait for
         self.turn_gate: Callable[[], AbstractContextManager] = nullcontext
+        self._off_occasion_ids: dict[str, set[str]] = {}  # occasion → ids it rules out
 
     def item_vector(self, item_id: str) -> np.ndarray | None:
         row = self.catalog.index.get(item_id)
@@ -127,9 +141,7 @@ class Agent:
             state = self.state(session_id, user_id)
             if user_id is not None:
                 state.user_id = str(user_id)
-            context = ParseContext(tuple(ShownItem(i["id"], i["title"], i.get("year"),
-                                                   i.get("facets") or {})
-                                         for i in state.last_shown))
+            context = parse_context(state)
             try:
                 parse = self.nlu.parse(text, context)
             except PayloadError as e:
@@ -225,6 +237,8 @@ class Agent:
             answer = (answer_about_facets(item, self.catalog.schema, parse.text)
                       if self.catalog.schema is not None else answer_about(item, parse.text))
             reply.text = t.render("item_info", turn, answer=answer)
+            if parse.slots.get("short_reply") == "first":  # a yes to "which one?"
+                reply.text = f'{t.render("first_of_list", turn)} {reply.text}'
             reply.quick_replies = [{"title": "I'll watch it",
                                     "payload": f'/accept{{"item":"{item.id}"}}'},
                                    {"title": "Not for me",
@@ -238,7 +252,10 @@ class Agent:
                                   coverage=self.coverage())
             reply.quick_replies = list(self.opening_replies)
         elif action.kind == "which_item":
-            reply.text = t.render("which_item", turn)
+            titles = [i["title"] for i in state.last_shown]
+            reply.text = t.render("which_of_list", turn, titles=" or ".join(
+                [", ".join(titles[:-1]), titles[-1]])) if len(titles) > 1 \
+                else t.render("which_item", turn)
             reply.quick_replies = item_quick_replies(state.last_shown)
         elif action.kind == "nothing_shown":
             reply.text = t.render("nothing_shown", turn)
@@ -261,13 +278,28 @@ class Agent:
             interest_vector=None if popular else state.interest_vector,
             constraints=state.constraints,
             positive_items=list(state.positive_items),
-            excluded_items=state.excluded(),
+            excluded_items=state.excluded() | self._off_occasion(state.occasion),
             user_id=state.user_id,
             k=k,
             cold_start=cold,
             described=state.described and not popular,
             prefer_genres=tuple(state.occasion_genres) if cold else (),
         )
+
+    def _off_occasion(self, name: str | None) -> set[str]:
+        """Ids of the items the occasion in force rules out: those with none of the genres it
+        requires ("kids": a children's film). Cached per occasion."""
+        occasion = occasion_named(name)
+        if occasion is None or not occasion.require:
+            return set()
+        if name not in self._off_occasion_ids:
+            masks = self.recommender.constraint_index.genre_masks
+            fits = np.zeros(len(self.catalog), dtype=bool)
+            for genre in occasion.require:
+                fits |= masks.get(genre, False)
+            self._off_occasion_ids[name] = {self.catalog.items[r].id
+                                            for r in np.flatnonzero(~fits)}
+        return self._off_occasion_ids[name]
 
     def _relaxed(self, state: SessionState, request: RecommendRequest, parse: Parse
                  ) -> tuple[list, list[str], str | None]:
@@ -306,7 +338,7 @@ class Agent:
         relaxed, loosened = None, []
         if not results:
             results, loosened, relaxed = self._relaxed(state, request, parse)
-        summary = constraint_summary(state.constraints)
+        summary = constraint_summary(state.constraints, self.catalog.schema)
         if not results:
             key = "no_more_results" if state.shown else "no_results"
             reply.text = t.render(key, turn, summary=summary, coverage=self.coverage())

@@ -3,10 +3,14 @@ pronoun means; reversals.
 
 Rules, applied to the session's constraints with the turn's entities:
 - add: a wanted value of a kind not mentioned before joins the others ("westerns" → "with clint
-  eastwood": a western with Clint Eastwood); so does a genre or keyword of a refinement
-  ("romance" → "something funnier": romance or comedy);
-- replace: a wanted value of a kind already wanted replaces that kind's values ("a comedy" → "a
-  horror movie"), unless the message says it adds ("and", "also", "too", "as well", "or");
+  eastwood": a western with Clint Eastwood, both hold);
+- replace: a wanted value of a kind already wanted replaces that kind's hard values ("a comedy"
+  → "a horror movie": horror). Values of one kind are any-of, so keeping the old ones beside a
+  new one would let a list of only the old kind through, and the person would see their new
+  wish ignored ("comedy" → "I also like horror" → three comedies). So a message that says it
+  adds ("and", "also", "too", "or") or refines ("romance" → "something funnier") replaces the
+  hard values too, but keeps the topic: the interest, which still leans to the old values,
+  stays (a funny romance ranks first), where a plain new request starts over;
 - a year limit holds until a new one replaces it, whatever else the person asks;
 - an unwanted value holds until the same value is wanted again (`record_constraints`);
 - reversal ("no actually something happy", "scratch that, a comedy"): what was wanted before
@@ -37,7 +41,12 @@ _MORE_OF = re.compile(r"\b(else|more|other|others|another|filmography)\b|\b(movi
 
 
 def _wanted(entities: Iterable[Entity], kind: str) -> list[Entity]:
-    return [e for e in entities if e.type == kind and e.polarity == WANTED]
+    """The turn's wanted values of `kind`, less those the same turn also rules out ("is that
+    the animated classic? she doesn't care for animated films": not a wish for animation)."""
+    entities = list(entities)
+    ruled_out = {(e.value, e.facet) for e in entities if e.type == kind and e.polarity != WANTED}
+    return [e for e in entities if e.type == kind and e.polarity == WANTED
+            and (e.value, e.facet) not in ruled_out]
 
 
 def _values(c: Constraints, kind: str) -> set[str]:
@@ -58,11 +67,14 @@ def adds(text: str) -> bool:
 
 def carry_over(c: Constraints, entities: list[Entity], text: str, refining: bool = False
                ) -> list[str]:
-    """Clear, in place, the wanted values this turn replaces; return the kinds replaced.
+    """Clear, in place, the wanted values this turn replaces; return the kinds whose replacement
+    starts a new topic (the caller then drops the interest and the pointed items).
 
-    refining: the turn narrows the request ("something funnier", the refine intent): its genres
-    and keywords add to the same kind instead of replacing it; a person still replaces ("one
-    by Danny Boyle" after a Nolan list means Boyle, and any-of would let Nolan's films through).
+    refining: the turn narrows the request ("something funnier", the refine intent): a new genre
+    or keyword replaces the old hard values but keeps the topic (not returned); a new person
+    starts one ("one by Danny Boyle" after a Nolan list means Boyle). A message that says it
+    adds ("and sci-fi too") keeps the topic likewise. A schema domain's facet values are
+    replaced only by a plain request, as before.
 
     `record_constraints` then records the turn's entities on top: together they add, replace or
     keep as the module docstring says."""
@@ -75,10 +87,9 @@ def carry_over(c: Constraints, entities: list[Entity], text: str, refining: bool
         if _wanted(entities, "person"):
             c.people_wanted.clear()
         return replaced
-    if adds(text):
-        return []
+    adding = adds(text)
     replaced = []
-    for kind in (("person",) if refining else KINDS):
+    for kind in KINDS:
         new = {e.value for e in _wanted(entities, kind)}
         old = _values(c, kind)
         if new and old and not old <= new:
@@ -87,10 +98,12 @@ def carry_over(c: Constraints, entities: list[Entity], text: str, refining: bool
     for facet in {e.facet for e in _wanted(entities, "facet")}:  # per facet, like a genre
         new = {e.value for e in _wanted(entities, "facet") if e.facet == facet}
         old = c.facets_wanted.get(facet, set())
-        if old and not old <= new and not refining:
+        if old and not old <= new and not refining and not adding:
             old.intersection_update(new)
             replaced.append(facet_kind(facet))
-    return replaced
+    if adding:
+        return []
+    return [k for k in replaced if k == "person"] if refining else replaced
 
 
 def facet_kind(facet: str) -> str:

@@ -2,14 +2,26 @@
 and the genres that usually fit them (pure).
 
 The genres are soft: they pull the interest vector toward their prototypes (the turn still
-recommends across genres); `avoid` genres are hard for that turn's request, as a parent would
-expect ("with my 8 year old": no horror).
+recommends across genres); `avoid` genres are hard while the occasion is in force, as a parent
+would expect ("with my 8 year old": no horror); `require` genres too: every pick has one of them
+("with my 8 year old": a children's film; the catalog has no content ratings, and Animation
+alone would let adult animation through: Perfect Blue for "a horror movie" with the kids).
+
+How long an occasion is in force (`ends_occasion`): an occasion that says who is watching
+(`holds`: the kids) holds for the rest of the topic, through refinements and new wishes ("no
+animated stuff": still for kids, just not animated), until a reset or another occasion; a mood
+or a setting ("a rainy sunday") is replaced by the next request that names what the person
+wants ("a horror movie": horror, the occasion's own "no horror" goes with it) or takes the
+request back ("no actually ..."). Its exclusions were the occasion's, not the person's.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from nlu.types import WANTED, Entity
 
 
 @dataclass(frozen=True)
@@ -18,6 +30,8 @@ class Occasion:
     genres: tuple[str, ...]  # catalog genre names that fit (soft)
     avoid: tuple[str, ...] = ()  # catalog genre names that do not fit (hard)
     phrase: str = ""  # how a reply names it: "For {phrase}, a few ... picks"
+    require: tuple[str, ...] = ()  # catalog genre names one of which every pick has (hard)
+    holds: bool = False  # says who is watching: holds through later requests of the topic
 
 
 OCCASIONS: tuple[tuple[re.Pattern, Occasion], ...] = tuple(
@@ -25,7 +39,8 @@ OCCASIONS: tuple[tuple[re.Pattern, Occasion], ...] = tuple(
         (r"\b(date|anniversary|girlfriend|boyfriend|wife|husband|romantic|valentine'?s?)\b",
          Occasion("date", ("Romance", "Comedy"), ("Horror",), phrase="date night")),
         (r"\b(kids?|children|child|family|\d+ ?(year|yr)s? ?old|sleepover|toddler|son|daughter)\b",
-         Occasion("kids", ("Children", "Animation"), ("Horror",), phrase="the kids")),
+         Occasion("kids", ("Children", "Animation"), ("Horror",), phrase="the kids",
+                  require=("Children",), holds=True)),
         (r"\b(bad day|rough (day|week)|cheer (me )?up|uplifting|feel ?good|happy|sad day|"
          r"down|depressed|light|lighthearted|upbeat|fun)\b",
          Occasion("cheer up", ("Comedy", "Adventure", "Animation"), ("Horror",),
@@ -57,3 +72,21 @@ def occasion_phrase(name: str) -> str:
         if occasion.name == name:
             return occasion.phrase or name
     return name
+
+
+def occasion_named(name: str | None) -> Occasion | None:
+    """The occasion called `name` ("kids"), or None."""
+    return next((o for _, o in OCCASIONS if o.name == name), None)
+
+
+# what a person can ask for: naming one of these replaces a mood occasion
+_WISHES = {"genre", "person", "keyword", "title", "attribute", "facet"}
+
+
+def ends_occasion(occasion: Occasion, entities: Iterable[Entity], reversal: bool) -> bool:
+    """Whether a request turn with `entities` (a reversal: "no actually ...") ends the occasion
+    in force: never for one that `holds` (who is watching does not change with a wish); for a
+    mood or setting, when the turn names something wanted or takes the request back."""
+    if occasion.holds:
+        return False
+    return reversal or any(e.type in _WISHES and e.polarity == WANTED for e in entities)

@@ -22,8 +22,11 @@ RECOMMEND_INTENTS = {"request_recommendation", "state_preference", "refine", "as
 # goodbye ends the chat): below this confidence the turn is read from its entities instead.
 ACTING_INTENTS = {"accept": 0.55, "reject": 0.55, "seen": 0.55, "goodbye": 0.6}
 # what a person can ask for: a message naming one of these is a request even when the classifier
-# is unsure ("attribute": a soft wish such as "nothing scary", nlu/soft_wishes.py)
-CONTENT_ENTITIES = {"genre", "person", "year", "keyword", "title", "attribute"}
+# is unsure ("attribute": a soft wish such as "nothing scary", nlu/soft_wishes.py; "facet" and
+# "comparison": a schema domain's values and numeric limits, "vegetarian", "quicker")
+CONTENT_ENTITIES = {"genre", "person", "year", "keyword", "title", "attribute", "facet",
+                    "comparison"}
+WISHES = {"genre", "person", "keyword", "attribute"}  # what a preference acts on
 _ALL_SHOWN = re.compile(r"\b(all|both|every|each|any) (of )?(those|these|them|the movies|three|"
                         r"two|ones)\b|\b(seen|watched|saw) (them|those|these|all|both)\b")
 _ANYTHING = re.compile(r"^\W*(just )?(surprise me|anything( really| is fine| goes)?|whatever|"
@@ -89,7 +92,8 @@ def read_context(parse: Parse, state: SessionState, directors_of) -> Parse:
     - "seen all of those" points at every shown item;
     - "what else did he make" asks for the person in focus (or the focused item's director);
     - "no actually something happy" is a new request that takes back the old one;
-    - a vague opener naming an occasion ("date night") is a request, with the occasion;
+    - a vague opener naming an occasion ("date night"), or a reversal naming one ("no actually
+      something happy"), is a request, with the occasion;
     - a short request naming nothing the catalog knows ("oppenheimer") is an unknown name.
     """
     parse = strip_title_years(parse)
@@ -108,6 +112,9 @@ def read_context(parse: Parse, state: SessionState, directors_of) -> Parse:
             return _with_intent(parse, "reject", [_reference(tuple(shown), parse.text)])
         if m.intent == "which":
             return _with_intent(parse, "accept", [], short_reply="which")
+        if m.intent == "describe":  # a yes to "which one?": the first one's card
+            return _with_intent(parse, "ask_item_info", [_reference((m.item_id,), parse.text)],
+                                short_reply="first")
         if m.intent == "surprise":
             return _with_intent(parse, "request_recommendation", surprise=True)
         if m.intent == "clarify":
@@ -128,17 +135,18 @@ def read_context(parse: Parse, state: SessionState, directors_of) -> Parse:
     if person is not None:
         entity = Entity("person", person, person, 0, 0, polarity=WANTED)
         return _with_intent(parse, "request_recommendation", [*parse.entities, entity])
-    if is_reversal(parse.text) and has_content(parse.text) \
-            and parse.intent in ("nlu_fallback", "refine", "reject", "out_of_scope"):
-        return _with_intent(parse, "request_recommendation")
+    reversal = is_reversal(parse.text) and has_content(parse.text)
     content = kinds & {"genre", "person", "title"}
     occasion = occasion_of(parse.text)
-    if occasion is not None and not content and not state.shown \
+    # an occasion opens a conversation, or a reversal ("no actually something happy")
+    if occasion is not None and not content and (not state.shown or reversal) \
             and parse.intent not in ("reset", "restart") \
             and not (parse.intent == "ask_item_info" and parse.confidence >= 0.8):
         avoid = [Entity("genre", g, g, 0, 0, polarity=UNWANTED) for g in occasion.avoid]
         return _with_intent(parse, "request_recommendation", [*parse.entities, *avoid],
                             occasion=occasion.name, soft_genres=list(occasion.genres))
+    if reversal and parse.intent in ("nlu_fallback", "refine", "reject", "out_of_scope"):
+        return _with_intent(parse, "request_recommendation")
     if unknown_name(parse, bool(shown)):
         return _with_intent(parse, "nlu_fallback", unknown_name=True)
     return parse
@@ -153,6 +161,8 @@ def interpret(parse: Parse, state: SessionState) -> Parse:
       it becomes a question about that item, else a request when it names things, else fallback.
     - feedback on a title that is not on the shown list and came with low confidence ("titanic")
       is a request for something like it.
+    - an accept or seen with no item but a wanted genre / person / keyword ("I love Robin
+      Williams") is a preference.
     - "it" / "that one" guessed as the first shown item mean the item in focus (the one just
       asked about), when there is one on the shown list.
     - a negated pointer at the shown list ("not the second one", "none of these") is a rejection.
@@ -174,6 +184,11 @@ def interpret(parse: Parse, state: SessionState) -> Parse:
         # "not the second one", "none of these": a negated pointer at the list is a rejection
         return dataclasses.replace(parse, intent="reject")
     names_things = bool(kinds & CONTENT_ENTITIES)
+    if parse.intent in ("accept", "seen") and not target_items(parse) and any(
+            e.type in WISHES and e.polarity == WANTED for e in parse.entities):
+        # "I love Robin Williams", "I've seen lots of comedies": a liking with nothing to
+        # accept is a wish
+        return dataclasses.replace(parse, intent="state_preference")
     unsure = parse.confidence < ACTING_INTENTS.get(parse.intent, 0.0)
     titles_off_list = [e for e in parse.entities if e.type == "title"
                        and not set(e.item_ids) & set(shown)]

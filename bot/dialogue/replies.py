@@ -13,7 +13,7 @@ import yaml
 from recommender.domain.catalog import Catalog, Item
 from recommender.domain.constraints import Constraints, Range
 from recommender.domain.schema import DomainSchema
-from recommender.serving.facet_reasons import CURRENCY_SIGNS, mention, show_value
+from recommender.serving.facet_reasons import CURRENCY_SIGNS, mention, show_number, show_value
 
 
 @dataclass
@@ -124,8 +124,9 @@ def answer_about_facets(item: Item, schema: DomainSchema, question: str) -> str:
     return text
 
 
-def constraint_summary(c: Constraints) -> str:
-    """" (comedy, from 1990–1999, not romance)" — what the current request means, or ""."""
+def constraint_summary(c: Constraints, schema: DomainSchema | None = None) -> str:
+    """" (comedy, from 1990–1999, not romance)" — what the current request means, or "".
+    `schema`: a schema domain's, for the units of its numeric facets ("price under $10")."""
     parts = []
     if c.genres_wanted:
         parts.append(" or ".join(sorted(g.lower() for g in c.genres_wanted)))
@@ -145,7 +146,8 @@ def constraint_summary(c: Constraints) -> str:
             parts.append(" or ".join(sorted(show_value(v) if v != "true" else
                                             facet.replace("_", " ") for v in values)))
     for facet, bounds in sorted(c.ranges.items()):
-        parts.append(range_words(facet, bounds))
+        facet_spec = schema.facets.get(facet) if schema is not None else None
+        parts.append(range_words(facet, bounds, facet_spec.unit if facet_spec else None))
     negatives = sorted(g.lower() for g in c.genres_unwanted) + sorted(c.people_unwanted) \
         + sorted(c.keywords_unwanted) + sorted(
             show_value(v) if v != "true" else f.replace("_", " ")
@@ -155,15 +157,17 @@ def constraint_summary(c: Constraints) -> str:
     return f" ({'; '.join(parts)})" if parts else ""
 
 
-def range_words(facet: str, bounds: Range) -> str:
-    """"price under 10", "rating 4 or more", "minutes 20–40"."""
+def range_words(facet: str, bounds: Range, unit: str | None = None) -> str:
+    """"price under $10", "rating 4 or more", "minutes 20–40 min" (`unit`: the facet's)."""
     name = facet.replace("_", " ")
-    if bounds.low is not None and bounds.high is not None:
-        return f"{name} {bounds.low:g}–{bounds.high:g}"
-    if bounds.high is not None:
-        return f"{name} under {bounds.high:g}" if bounds.high_open else \
-            f"{name} {bounds.high:g} or less"
-    return f"{name} over {bounds.low:g}" if bounds.low_open else f"{name} {bounds.low:g} or more"
+    low = show_number(bounds.low, unit) if bounds.low is not None else None
+    high = show_number(bounds.high, unit) if bounds.high is not None else None
+    if low is not None and high is not None:  # "price $5–$10", "minutes 20–40 min"
+        return f"{name} {low}–{high}" if unit and unit in CURRENCY_SIGNS else \
+            f"{name} {bounds.low:g}–{high}"
+    if high is not None:
+        return f"{name} under {high}" if bounds.high_open else f"{name} {high} or less"
+    return f"{name} over {low}" if bounds.low_open else f"{name} {low} or more"
 
 
 def answer_about(item: Item, question: str) -> str:

@@ -40,7 +40,8 @@ _LAUGH = r"(lol+|lmao+|haha+|hahaha+|hehe+|rofl|:\)|:d|xd|omg|wow|hmm+|huh)"
 _BYE = r"(you too|you as well|same to you|likewise|hope (we|to) (chat|talk)( again)?( soon)?|" \
        r"have a (good|great|nice) (day|night|one|evening|weekend))"
 _PATTERNS = [(kind, re.compile(rf"^(?:{pattern})$")) for kind, pattern in
-             ((YES, _YES), (NO, _NO), (PICK, _PICK), (LAUGH, _LAUGH), (BYE, _BYE))]
+             ((YES, rf"{_YES}(?: {_YES})*"),  # "ok cool", "yeah sure sounds good"
+              (NO, _NO), (PICK, _PICK), (LAUGH, _LAUGH), (BYE, _BYE))]
 # thanks for the help, in any words: "those were all really good suggestions"
 THANKS = re.compile(r"\b(good|great|nice|awesome|excellent|some) (suggestions|recommendations|"
                     r"picks|ideas)\b|\bthanks? (you )?(so much |a lot )?for (the|your|all|"
@@ -78,11 +79,15 @@ class Meaning:
     """What a short reply stands for: an intent the policy knows, and the item it is about."""
 
     intent: str  # accept | reject | ask_more | goodbye | surprise | clarify | which | acknowledge
+    #              | describe (show the item's card)
     item_id: str | None = None
 
 
 # (asked, kind) → intent; "focus" in the value means: about the item in focus (or the only one
-# shown), and falls back to "which" when there is none.
+# shown), and falls back to "which" when there is none; "first": about the first item of the list.
+# A bare yes to a list with no item in focus asks once which one, naming them; a yes to that
+# question shows the first item's card (a yes to the card then takes it), so yes, yes, yes moves
+# on instead of asking again.
 TABLE: dict[tuple[str | None, str], str] = {
     ("item", YES): "accept focus", ("item", PICK): "accept focus",
     ("item", NO): "reject focus", ("item", LAUGH): "acknowledge",
@@ -94,7 +99,7 @@ TABLE: dict[tuple[str | None, str], str] = {
     ("more", NO): "goodbye", ("more", LAUGH): "acknowledge",
     ("preference", YES): "surprise", ("preference", PICK): "surprise",
     ("preference", NO): "surprise", ("preference", LAUGH): "surprise",
-    ("which", YES): "accept focus", ("which", PICK): "accept focus",
+    ("which", YES): "describe first", ("which", PICK): "describe first",
     ("which", NO): "reject all", ("which", LAUGH): "acknowledge",
     (None, YES): "clarify", (None, PICK): "clarify",
     (None, NO): "clarify", (None, LAUGH): "clarify",
@@ -109,15 +114,19 @@ def meaning(kind: str, asked: str | None, focus_item: str | None,
 
     focus_item: the item last talked about (None: none); shown: ids of the last list, in order.
     "accept focus" / "reject focus" need an item: the focus when it is on screen, else the only
-    shown item, else the answer is "which" (ask which one, with the list's buttons), or, when
-    that was just asked, "acknowledge" (a nudge, not the same question again)."""
+    shown item, else the answer is "which" (ask which one, naming them, with the list's
+    buttons). "describe first" shows the first shown item (the focus when it is on screen; with
+    nothing shown, "clarify")."""
     action = TABLE.get((asked, kind), "clarify")
+    if action == "describe first":
+        item = focus_item if focus_item in shown else (shown[0] if shown else None)
+        return Meaning("describe", item) if item else Meaning("clarify")
     if action.endswith(" focus"):
         item = focus_item if focus_item and (focus_item in shown or asked == "item") else None
         if item is None and len(shown) == 1:
             item = shown[0]
         if item is None:
-            return Meaning("acknowledge" if asked == "which" else "which")
+            return Meaning("which")
         return Meaning(action.split()[0], item)
     if action == "reject all":
         return Meaning("reject") if shown else Meaning("clarify")

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.dialogue.carryover import carry_over
+from bot.dialogue.carryover import carry_over, is_reversal
 from bot.dialogue.interest import InterestParams, Signal, update_interest
+from bot.dialogue.occasions import ends_occasion, occasion_named
 from nlu.types import WANTED, Entity, Parse
 from recommender.domain.constraints import Constraints, Range
 
@@ -63,6 +64,10 @@ class SessionState:
     help_streak: int = 0
     described: bool = False
     occasion_genres: list[str] = field(default_factory=list)  # "date night" → Romance, Comedy
+    # the occasion in force (bot/dialogue/occasions.py: "kids", "relax", ...) and the genres it
+    # ruled out itself (not the person), which go when it ends
+    occasion: str | None = None
+    occasion_avoided: list[str] = field(default_factory=list)
 
     def knows_something(self, has_history: bool) -> bool:
         return (self.interest_vector is not None or not self.constraints.is_empty()
@@ -91,6 +96,7 @@ class SessionState:
             "last_question": self.last_question, "focus_person": self.focus_person,
             "help_streak": self.help_streak, "described": self.described,
             "occasion_genres": self.occasion_genres,
+            "occasion": self.occasion, "occasion_avoided": self.occasion_avoided,
         }
 
     @staticmethod
@@ -109,6 +115,7 @@ class SessionState:
             last_question=d.get("last_question"), focus_person=d.get("focus_person"),
             help_streak=int(d.get("help_streak", 0)), described=bool(d.get("described", False)),
             occasion_genres=list(d.get("occasion_genres", [])),
+            occasion=d.get("occasion"), occasion_avoided=list(d.get("occasion_avoided", [])),
         )
 
 
@@ -217,11 +224,22 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
                    and e.type in ("genre", "person", "keyword", "title", "facet")]
         # carry-over (bot/dialogue/carryover.py): a new value of a kind already wanted replaces
         # it, another kind adds, a reversal takes back what was wanted; year limits and dislikes
-        # stay. A replaced subject starts a new topic: the interest and pointed items go too.
+        # stay. A replaced subject starts a new topic: the interest and pointed items go too;
+        # so does a reversal, whose mood may have lived in the interest alone ("something sad"
+        # → "no actually something happy": happy, not sad and happy).
+        reversal = is_reversal(parse.text)
         replaced = carry_over(c, parse.entities, parse.text, refining=intent == "refine")
-        if replaced and (subject or intent == "request_recommendation"):
+        if (replaced and (subject or intent == "request_recommendation")) or reversal:
             state.positive_items = []
             state.interest_vector = None
+        named = parse.slots.get("occasion")
+        in_force = occasion_named(state.occasion)
+        if named or (in_force and ends_occasion(in_force, parse.entities, reversal)):
+            end_occasion(state)
+        if named and occasion_named(named) is not None:
+            state.occasion = named
+            state.occasion_avoided = [g for g in occasion_named(named).avoid
+                                      if g not in c.genres_unwanted]
         record_constraints(c, parse.entities)
         for entity in parse.entities:
             wanted = entity.polarity == WANTED
@@ -278,6 +296,13 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
         state.focus_person = people[-1]
     state.interest_vector = update_interest(state.interest_vector, signals, params)
     return state, events
+
+
+def end_occasion(state: SessionState) -> None:
+    """The occasion in force ends, in place: its soft genres go, and so do the genres it ruled
+    out itself (the person's own dislikes stay)."""
+    state.constraints.genres_unwanted.difference_update(state.occasion_avoided)
+    state.occasion, state.occasion_avoided, state.occasion_genres = None, [], []
 
 
 def record_constraints(c: Constraints, entities: Iterable[Entity]) -> None:
@@ -340,6 +365,7 @@ def reset_preferences(state: SessionState) -> SessionState:
     state.described = False
     state.focus_person = None
     state.occasion_genres = []
+    state.occasion, state.occasion_avoided = None, []
     state.last_shown = []
     state.asked_clarification = False
     return state

@@ -15,9 +15,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from bot.dialogue.acts import joined, separate_acts, split_clauses
+from bot.dialogue.acts import act_group, joined, separate_acts, split_clauses
 from bot.dialogue.policy import (
     CONTENT_ENTITIES,
+    WISHES,
     decide,
     interpret,
     read_context,
@@ -25,7 +26,7 @@ from bot.dialogue.policy import (
 )
 from bot.dialogue.replies import Reply
 from bot.dialogue.state import FeedbackEvent, SessionState, target_items, update
-from nlu.types import Act, Parse, ParseContext
+from nlu.types import WANTED, Act, Entity, Parse, ParseContext
 
 Agent = Any  # bot.dialogue.agent.Agent, which calls in here (importing it would be a cycle)
 
@@ -48,7 +49,7 @@ def act_parses(agent: Agent, parse: Parse, context: ParseContext, split: bool) -
     disjoint = all(x.end <= y.start for x, y in zip(acts, acts[1:], strict=False))
     if len(acts) >= 2 and disjoint and separate_acts([a.intent for a in acts],
                                                      [a.confidence for a in acts]):
-        owner = [act_of(e.start, acts) for e in parse.entities]
+        owner = [wish_owner(e, act_of(e.start, acts), acts) for e in parse.entities]
         return [dataclasses.replace(
             parse, text=parse.text[a.start:a.end], intent=a.intent, confidence=a.confidence,
             entities=[e for e, o in zip(parse.entities, owner, strict=True) if o == k], acts=[])
@@ -80,6 +81,19 @@ def act_of(position: int, acts: list[Act]) -> int:
             return k
     before = [k for k, act in enumerate(acts) if act.end <= position]
     return before[-1] if before else 0
+
+
+def wish_owner(entity: Entity, owner: int, acts: list[Act]) -> int:
+    """The act a wanted genre / person / keyword / soft wish goes to: a feedback act records no
+    wishes, so from one it moves to the message's nearest request act, when there is one ("I
+    have seen the first one, ... John Candy is a genius. Was": the refinement gets John Candy;
+    "No. ... Do you know of any scifi movie": read as seen, its sci-fi goes to the request).
+    Anything else stays with `owner`."""
+    if entity.type not in WISHES or entity.polarity != WANTED \
+            or act_group(acts[owner].intent) != "feedback":
+        return owner
+    requests = [k for k, a in enumerate(acts) if act_group(a.intent) == "request"]
+    return min(requests, key=lambda k: abs(k - owner)) if requests else owner
 
 
 def _names_things(parse: Parse) -> bool:

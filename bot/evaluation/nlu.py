@@ -7,7 +7,10 @@ the intent head), with a head trained only on data the measured messages are not
   trained on the train part; gold slots and polarity from the annotations.
 - IARD dev (../shared/datasets/iard-dev/, skipped when absent): k-fold over conversations, the
   head trained on all of data/nlu.yml plus the IARD messages of the other folds (nlu/iard.py);
-  gold titles are the "Title (Year)" mentions of catalog films.
+  each message is read after what the recommender's previous utterance did (its IARD acts, the
+  context the chat's dialogue state gives: nlu/dialogue_context.py; the data/nlu.yml rows also
+  in their typical context, nlu/train.py rows_with_contexts); gold titles are the
+  "Title (Year)" mentions of catalog films.
 Printed: accuracy, macro-F1 (single-label view, fallback counted wrong), fallback rate, per-intent
 F1, micro-F1 over acts (multi-label view), slot recall, polarity accuracy.
 """
@@ -23,6 +26,7 @@ import numpy as np
 
 from bot.build import ensure_catalog, ensure_encoder
 from bot.config import Config
+from nlu.dialogue_context import context_features
 from nlu.entities import EntityLexicon, extract_entities
 from nlu.evaluation import (
     micro_f1_sets,
@@ -34,7 +38,7 @@ from nlu.evaluation import (
 from nlu.iard import SeekerMessage, catalog_title_index, conversation_folds, load_seeker_messages
 from nlu.intent_classifier import delexicalize
 from nlu.parse import NluPipeline
-from nlu.train import example_rows, fit_intent_head, seeker_path
+from nlu.train import example_rows, fit_intent_head, rows_with_contexts, seeker_path
 from nlu.training_data import load_nlu_yaml, split_train_test
 from nlu.types import UNWANTED, WANTED, Parse
 
@@ -91,20 +95,21 @@ def _iard(config: Config, encoder, lexicon: EntityLexicon, messages: list[Seeker
     base_vectors, base_texts, base_labels = example_rows(examples, encoder)
     vectors = encoder.encode([m.text for m in messages])
     delexicalised = _train_texts([m.text for m in messages], lexicon)
+    contexts = np.array([context_features(m.context) for m in messages], dtype=np.float32)
     fold_of = conversation_folds(messages, folds)
     parses: list[Parse | None] = [None] * len(messages)
     for fold in range(folds):
         rows = [i for i, f in enumerate(fold_of) if f != fold]
         log(f"IARD fold {fold + 1}/{folds}: training on {len(base_texts)} + {len(rows)} ...")
-        head = fit_intent_head(
-            np.vstack([base_vectors, vectors[rows]]),
-            base_texts + [delexicalised[i] for i in rows],
-            base_labels + [messages[i].intents for i in rows],
-            config.nlu.intent, config.nlu.fallback_intent)
+        train = rows_with_contexts(base_vectors, base_texts, base_labels, (
+            vectors[rows], [delexicalised[i] for i in rows], [messages[i].intents for i in rows],
+            contexts[rows]))
+        head = fit_intent_head(*train[:3], config.nlu.intent, config.nlu.fallback_intent,
+                               train[3])
         pipeline = NluPipeline(encoder, lexicon, head)
         for i, f in enumerate(fold_of):
-            if f == fold:
-                parses[i] = pipeline.parse(messages[i].text)
+            if f == fold:  # read after the recommender's previous utterance, as the chat does
+                parses[i] = pipeline.parse(messages[i].text, messages[i].context)
     fallback = config.nlu.fallback_intent
     single = [(m.single, p) for m, p in zip(messages, parses) if m.single]
     found = [any(e.type == "title" and g.item_id in e.item_ids for e in p.entities)

@@ -58,9 +58,12 @@ class StatedConstraints:
 
     Year limits persist until a later year replaces them; exclusions until the same value is
     wanted again; wanted genres / people hold for the turn that asks for them (a request intent:
-    "I saw that comedy" asks for nothing). A year in brackets after a name ("Baywatch (2017)")
-    is the film's, not a limit. A reset clears all; a reply that says it loosened the years
-    (at the catalog's edge) clears the year limits.
+    "I saw that comedy" asks for nothing), unless the same turn also rules them out (the last
+    word holds, as in the chat's `record_constraints`). A year in brackets after a name
+    ("Baywatch (2017)") is the film's, not a limit. An exclusion with no span in the message
+    was added by the dialogue, not said: an occasion's own ("date night": no horror), which a
+    later wish replaces (bot/dialogue/occasions.py). A reset clears all; a reply that says it
+    loosened the years (at the catalog's edge) clears the year limits.
     """
 
     year_min: int | None = None
@@ -96,8 +99,9 @@ class StatedConstraints:
                     unwanted.discard(e["value"])
                     if requesting:
                         now.add(e["value"])
-                else:
+                elif e["start"] < e["end"]:  # said, not an occasion's own
                     unwanted.add(e["value"])
+                    now.discard(e["value"])
 
     def broken_by(self, item: Item) -> list[str]:
         """The stated constraints `item` breaks, in words ([] when none)."""

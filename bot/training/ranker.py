@@ -64,14 +64,15 @@ def train_ranker(config: Config, catalog, vectors: np.ndarray, encoder, force: b
     if config.recommender.ranker != "mmoe":
         return None
     settings = training_config(config.recommender.training)
-    versions = ModelVersions(ranker_root(config.models_dir))
+    versions = ModelVersions(ranker_root(config.ranker_models_dir))
     folder = versions.current_folder()
-    dialogues = dialogue_dir(config, settings.dialogues)
+    movies = catalog.schema is None  # ReDial's dialogues and evidence are about movies only
+    dialogues = dialogue_dir(config, settings.dialogues) if movies else None
     files = dialogue_files(dialogues)
     if dialogues is not None and not files:
         log(f"ranker: no ReDial-format dialogues at {dialogues} (train_data.jsonl and "
             "movies_with_mentions.csv); training on simulated conversations only.")
-    shipped = [SHIPPED_EVIDENCE] if not files and SHIPPED_EVIDENCE.exists() else []
+    shipped = [SHIPPED_EVIDENCE] if movies and not files and SHIPPED_EVIDENCE.exists() else []
     expected = fingerprint(catalog, vectors, config.catalog_dir / "ratings.npz", settings,
                            files + shipped)
     if not force and is_current(folder, expected):
@@ -88,7 +89,8 @@ def train_ranker(config: Config, catalog, vectors: np.ndarray, encoder, force: b
     if files:
         dialogue_lists = dialogue_lists_builder(config, catalog, vectors, history, dialogues,
                                                 encode, log, progress)
-    evidence, evidence_source = training_evidence(catalog, dialogues if files else None, log)
+    evidence, evidence_source = training_evidence(catalog, dialogues if files else None, log) \
+        if movies else (None, "none: no conversation data for this domain")
     staging = versions.staging()
     card = train_conversational_ranker(
         catalog, vectors, history, encode, session_updater(config), config.recommender,
@@ -129,7 +131,7 @@ def train_ranker_incremental(config: Config, catalog, vectors: np.ndarray, encod
     changed. Returns the new card, or None when there was nothing new."""
     if config.recommender.ranker != "mmoe":
         return None
-    versions = ModelVersions(ranker_root(config.models_dir))
+    versions = ModelVersions(ranker_root(config.ranker_models_dir))
     base = versions.current_folder()
     card_path = base / CARD_FILE
     reason = None if (base / MODEL_FILE).exists() and card_path.exists() else "no trained model"

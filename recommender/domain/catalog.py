@@ -117,6 +117,7 @@ class Catalog:
         self.index = {item.id: row for row, item in enumerate(items)}
         self.manifest = manifest or {}
         self.schema = None  # a schema domain's DomainSchema (set by whoever loads it), else None
+        self.folder: Path | None = None  # the folder it was loaded from (Catalog.load)
         self.aliases: dict[str, list[str]] = {}
         self.genres = tuple(sorted({g for item in items for g in item.genres}))
         years = np.array([item.year if item.year else -1 for item in items], dtype=np.int32)
@@ -126,6 +127,13 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def texts(self) -> list[str]:
+        """Every item's `Item.text()`, row-aligned; computed once (the item vectors' fingerprint
+        and the recommender's keyword search both read them)."""
+        if getattr(self, "_texts", None) is None:
+            self._texts = [item.text() for item in self.items]
+        return self._texts
 
     def __contains__(self, item_id: str) -> bool:
         return item_id in self.index
@@ -158,6 +166,7 @@ class Catalog:
         manifest_path = folder / "manifest.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
         catalog = Catalog(items, manifest)
+        catalog.folder = folder  # what else the build wrote beside it (facet_index.npz)
         aliases_path = folder / "aliases.json"  # item id → other titles ("Se7en", "Il Postino")
         if aliases_path.exists():
             catalog.aliases = json.loads(aliases_path.read_text(encoding="utf-8"))

@@ -101,6 +101,7 @@ class TableSpec:
     fields: dict[str, str]
     unknown_items: str = "error"  # interactions naming an item the item table lacks
     duplicate_ids: str = "error"  # items: a repeated id is an error, or its first row is kept
+    limit: int | None = None  # items: only the first `limit` rows (a quick trial of a big table)
 
 
 @dataclass(frozen=True)
@@ -356,8 +357,11 @@ def _table(file: Path, where: str, raw: Any, roles: tuple[str, ...], required: t
             mapping.fail("missing (required): the column that holds it", role)
     unknown = read.choice("unknown_items", UNKNOWN_ITEMS, "error")  # only where `extra` allows
     duplicates = read.choice("duplicate_ids", DUPLICATE_IDS, "error")
+    limit = read.get("limit", int, None)  # only where `extra` allows it
+    if limit is not None and limit < 1:
+        read.fail(f"expected a whole number of rows, at least 1, got {limit}", "limit")
     return TableSpec(where, source, {k: v for k, v in fields.items() if v is not None}, unknown,
-                     duplicates)
+                     duplicates, limit)
 
 
 def _ratings(file: Path, raw: Any) -> RatingScale:
@@ -387,7 +391,7 @@ def parse_schema(raw: Any, path: Path) -> DomainSchema:
     tables = _Reader(path, "tables", read.get("tables", dict, required=True),
                      ("items", "interactions"))
     items = _table(path, "tables.items", tables.get("items", dict, required=True),
-                   ITEM_FIELDS, ITEM_FIELDS, ("duplicate_ids",))
+                   ITEM_FIELDS, ITEM_FIELDS, ("duplicate_ids", "limit"))
     interactions = None
     if tables.mapping.get("interactions") is not None:
         interactions = _table(path, "tables.interactions", tables.mapping["interactions"],

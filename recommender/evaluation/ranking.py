@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from recommender.data.datasets import Interactions, load_dataset
+from recommender.data.datasets import Interactions, load_dataset, load_domain
 from recommender.data.item_vectors import cached_text_vectors
 from recommender.data.splits import hold_out_from_end, leave_one_out
 from recommender.evaluation.base_models import BaseModels, BaseSettings
@@ -75,6 +75,8 @@ class RankingSettings:
 # chosen on movielens-small validation NDCG@10 (1 window/user: 0.048; 3 windows: 0.062-0.063)
 SASREC = SASRecConfig(batch_size=64, learning_rate=3e-3, dropout=0.3, windows_per_user=3,
                       epochs=40, patience=3)
+LARGE_CATALOG = 50_000  # items: above this, a domain is evaluated with Book-Crossing's settings
+
 DATASET_SETTINGS = {
     "movielens-small": RankingSettings(base=BaseSettings(sasrec=SASREC)),
     "ml-100k": RankingSettings(base=BaseSettings(sasrec=SASREC)),
@@ -338,9 +340,37 @@ def run(dataset: str, movies_dir: Path, artifacts_dir: Path, out_dir: Path,
         vectors = np.load(path) if path.exists() else None
     elif dataset == "ml-100k":
         vectors = cached_text_vectors(item_texts(data), artifacts_dir / dataset, encode, log)
+    return _run(data, DATASET_SETTINGS[dataset], vectors, out_dir, task_weights, started, log,
+                progress)
+
+
+def run_domain(folder: Path, name: str, timestamped: bool, out_dir: Path,
+               task_weights: dict | None = None,
+               log: Callable[[str], None] = print, progress: bool = True) -> dict:
+    """The same protocol on a schema domain's build in `folder` (items.jsonl, ratings.npz and,
+    when built, item_vectors.npy). A catalog over LARGE_CATALOG items gets Book-Crossing's
+    settings (EASE and SASRec over the items with ≥ 20 training interactions)."""
+    started = time.perf_counter()
+    data = load_domain(folder, name, timestamped)
+    log(f"{name}: {len(data.users):,} interactions, {data.n_users:,} users, "
+        f"{data.n_items:,} items ({data.ordering})")
+    path = Path(folder) / "item_vectors.npy"
+    vectors = np.load(path) if path.exists() else None
+    if vectors is not None and len(vectors) != data.n_items:
+        log(f"{name}: item_vectors.npy has {len(vectors):,} rows for {data.n_items:,} items; "
+            f"not used (rebuild with `convrec data build --schema ... --force`)")
+        vectors = None
+    settings = DATASET_SETTINGS["book-crossing" if data.n_items > LARGE_CATALOG
+                                else "movielens-small"]
+    return _run(data, settings, vectors, out_dir, task_weights, started, log, progress)
+
+
+def _run(data: Interactions, settings: RankingSettings, vectors: np.ndarray | None,
+         out_dir: Path, task_weights: dict | None, started: float,
+         log: Callable[[str], None], progress: bool) -> dict:
     if vectors is None:
-        log(f"{dataset}: no item text vectors; the ranker uses id embeddings, no content model")
-    settings = DATASET_SETTINGS[dataset]
+        log(f"{data.name}: no item text vectors; the ranker uses id embeddings, no content "
+            f"model")
     if task_weights:
         settings = replace(settings, task_weights=dict(task_weights))
     result = evaluate_ranking(data, settings, out_dir, vectors, log, progress)

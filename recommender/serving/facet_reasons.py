@@ -2,9 +2,10 @@
 words, then what else drove its score (pure).
 
 "a project management tool · has a free plan · from $8 a month · with Kanban Boards": every
-facet the person constrained (a wanted value the item has, a numeric range it is inside) is
-mentioned through the facet's `reason` template (recommender/domain/schema.py), in the schema's
-facet order; then, as for movies (recommender/serving/explain.py), "close to what you described",
+facet the person constrained (a wanted value the item has, in capitals only when asked so; a
+numeric range it is inside; the year of a `year` facet under a year limit) is mentioned
+through the facet's `reason` template (recommender/domain/schema.py), in the schema's facet
+order; then, as for movies (recommender/serving/explain.py), "close to what you described",
 "close to X" or "people who liked X also liked it" when those drove the score.
 """
 
@@ -42,6 +43,13 @@ def mention(facet: Facet, value) -> str:
     return f"{facet.name.replace('_', ' ')}: {shown}"
 
 
+def spelled(held, wanted):
+    """The item's spelling of a matched value, unless it shouts ("STEPHEN KING"): then the
+    wanted value's."""
+    text = str(held)
+    return wanted if text.isupper() and not str(wanted).isupper() else held
+
+
 def matched_facets(item: Item, schema: DomainSchema, constraints: Constraints) -> list[str]:
     """The mentions of every facet the constraints name and the item satisfies, schema order."""
     parts = []
@@ -49,15 +57,17 @@ def matched_facets(item: Item, schema: DomainSchema, constraints: Constraints) -
         held = item.facets.get(name)
         if held is None:
             continue
-        wanted = {facet_key(v) for v in constraints.facets_wanted.get(name, ())}
-        if name in constraints.ranges:
+        wanted = {facet_key(v): v for v in constraints.facets_wanted.get(name, ())}
+        years_limited = constraints.year_min is not None or constraints.year_max is not None
+        if name in constraints.ranges or (facet.type == "year" and years_limited):
             parts.append(mention(facet, held))
         elif wanted and isinstance(held, bool):
             if facet_key(held) in wanted and held:
                 parts.append(facet.reason or name.replace("_", " "))
         elif wanted:
             values = held if isinstance(held, (list, tuple)) else [held]
-            hits = [v for v in values if facet_key(v) in wanted]
+            hits = list(dict.fromkeys(spelled(v, wanted[facet_key(v)]) for v in values
+                                      if facet_key(v) in wanted))
             if hits:
                 parts.append(mention(facet, " and ".join(str(v) for v in hits[:2])))
     return parts

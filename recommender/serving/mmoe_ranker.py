@@ -110,6 +110,15 @@ def numpy_model(model) -> NumpyHeads:
     return kinds[model.architecture].from_torch(model)
 
 
+def usable_mix(weights: dict[str, float], trained: tuple[str, ...],
+               fallback: dict[str, float]) -> dict[str, float]:
+    """`weights` when some trained head has a positive weight in it, else `fallback`: a domain
+    without conversations never trains `accept`, so a mix of `accept` alone would score nothing."""
+    if any(weights.get(task, 0.0) > 0 for task in trained):
+        return dict(weights)
+    return dict(fallback)
+
+
 class MMoERanker:
     """`Ranker` over the catalog: `score` and `contributions` for the first pass's candidates."""
 
@@ -120,7 +129,8 @@ class MMoERanker:
         self.task_weights = dict(task_weights)
         # a person with no behavior history: the like / interact heads learned from MovieLens
         # users' histories and only extrapolate here (docs/BENCHMARKS.md, ReDial dev split)
-        self.anonymous_task_weights = dict(anonymous_task_weights or task_weights)
+        self.anonymous_task_weights = usable_mix(anonymous_task_weights or task_weights,
+                                                 model.trained_tasks, self.task_weights)
         self.groups = builder.layout.group_index()
         # what `score` saw last in this thread (the server runs turns concurrently)
         self._last = threading.local()

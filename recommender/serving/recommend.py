@@ -7,7 +7,6 @@ a reason built from the features that drove its score.
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -16,6 +15,7 @@ import numpy as np
 from recommender.data.history import BehaviorHistory
 from recommender.domain.catalog import Catalog, Item
 from recommender.domain.constraints import ConstraintIndex, Constraints
+from recommender.serving.ann import HnswIndex, IvfIndex
 from recommender.serving.diversity import mmr
 from recommender.serving.explain import ReasonFacts, reason_for
 from recommender.serving.facet_reasons import facet_reason
@@ -27,6 +27,12 @@ from recommender.serving.ranker import (
     LinearRanker,
     Ranker,
     RankingContext,
+)
+from recommender.serving.text_search import (
+    SPARE_PICKS,
+    distinct_titles,
+    keyword_pattern,
+    keyword_positions,
 )
 
 
@@ -43,6 +49,13 @@ class RecommenderConfig:
     anonymous_task_weights: dict = field(default_factory=dict)
     # `convrec train` settings of the multi-task ranker (recommender/training/ranker_config.py)
     training: dict = field(default_factory=dict)
+    # a catalog of at least `ann_min_items` items gets a nearest-neighbour index (ann.py); a
+    # turn whose allowed items number over `exact_search_max` reads the interest cosine of the
+    # index's `ann_pool` closest allowed items (and of the popular and history-related ones)
+    # instead of every item's
+    ann_min_items: int = 50000
+    exact_search_max: int = 20000
+    ann_pool: int = 1000
 
 
 @dataclass
@@ -87,18 +100,6 @@ class Recommendation:
                     {"facets": self.item.facets} if self.item.facets else {})
 
 
-def keyword_pattern(keyword: str) -> re.Pattern:
-    """A keyword and its simple inflections: "zombies" → zombie(s); "violent" → violence; short
-    words only take plain suffixes, so "sad" never matches "Saddles"."""
-    parts = []
-    for word in keyword.lower().split():
-        if len(word) > 5:
-            parts.append(re.escape(word[:len(word) - 2]) + r"\w*")
-        else:
-            parts.append(re.escape(word.rstrip("s")) + r"(?:s|es|ness|ly)?\b")
-    return re.compile(r"\b" + r"[\s-]+".join(parts))
-
-
 INTEREST_SHARE = 0.35  # of a cold start's ranking: enough to tell openers apart, not to let a
 #                       word ("parents" ~ "Kids") outrank well-liked films
 
@@ -120,8 +121,10 @@ def cold_start_relevance(scores: np.ndarray, interest: np.ndarray,
 
 class Recommender:
     def __init__(self, catalog: Catalog, item_vectors: np.ndarray, history: BehaviorHistory,
-                 config: RecommenderConfig = RecommenderConfig(), ranker: Ranker | None = None):
+                 config: RecommenderConfig = RecommenderConfig(), ranker: Ranker | None = None,
+                 ann: IvfIndex | HnswIndex | None = None):
         self.catalog = catalog
+        self.ann = ann  # None: exact search (a small catalog, or no index built)
         self.item_vectors = item_vectors  # [n_items, d]
         self.history = history
         self.config = config
@@ -129,6 +132,11 @@ class Recommender:
         weights = {**DEFAULT_WEIGHTS, **config.weights}
         self.first_pass_weights = np.array([weights[f] for f in FEATURES], dtype=np.float32)
         self.constraint_index = ConstraintIndex(catalog)
+        if catalog.schema is not None:  # the facets' inverted indexes now, not in a turn
+            self.constraint_index.warm(
+                [n for n, f in catalog.schema.facets.items()
+                 if f.type in ("categorical", "multi_categorical", "person", "boolean")],
+                [n for n, f in catalog.schema.facets.items() if f.type == "numeric"])
         counts = catalog.popularity  # [n_items]
         self.popularity = np.log1p(counts) / np.log1p(max(counts.max(), 1.0))  # [n_items]
         means = np.array([i.mean_rating or 0.0 for i in catalog.items], dtype=np.float32)
@@ -138,6 +146,12 @@ class Recommender:
         self.quality = np.clip((shrunk - global_mean) / 1.5, -1.0, 1.0).astype(np.float32)
         self.mean_rating = global_mean  # stars: "well rated" means above it
         self.cold_start_rows = self._cold_start_rows(counts, m)
+        # with an index: the items a first pass always considers, best prior first (popularity
+        # and quality by the first pass's weights), so a popular item far from the interest
+        # vector still competes
+        prior = weights["popularity"] * self.popularity + weights["quality"] * self.quality
+        self.prior_order = np.argsort(-prior, kind="stable")[:config.ann_pool] \
+            if ann is not None else np.zeros(0, dtype=np.int64)
         self.similar_cosine = self._similar_cosine()
         # genres as unit rows [n_items, n_genres]: the cold start spreads its picks over them
         genre_columns = np.stack([self.constraint_index.genre_masks[g] for g in catalog.genres],
@@ -146,7 +160,7 @@ class Recommender:
         norms = np.linalg.norm(genre_columns, axis=1, keepdims=True)
         self.genre_rows = genre_columns / np.maximum(norms, 1.0)
         # all item texts in one string: one regex pass finds a keyword in every item at once
-        texts = [item.text().lower().replace("\n", " ") for item in catalog.items]
+        texts = [text.lower().replace("\n", " ") for text in catalog.texts()]
         self.all_text = "\n".join(texts)
         self.text_starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])  # [n_items]
         self._user_evidence: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
@@ -204,11 +218,27 @@ class Recommender:
         n = len(self.catalog)
         if len(seeds) == 0:
             return np.zeros(n, dtype=np.float32), np.full(n, -1)
+        if self.ann is not None:  # a large catalog: only the items sharing a user with a seed
+            return self._sparse_seed_evidence(seeds)
         similarity = self.history.item_similarity(seeds)  # [n_items, n_seeds]
         evidence = similarity.mean(axis=1)  # [n_items]
         top = evidence.max()
         evidence = evidence / top if top > 0 else evidence
         return evidence.astype(np.float32), seeds[similarity.argmax(axis=1)]
+
+    def _sparse_seed_evidence(self, seeds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`_seed_evidence`, value for value, computed on the items that share a user with a
+        seed (every other item's evidence is 0, its anchor the first seed, as argmax says)."""
+        n = len(self.catalog)
+        evidence, anchor = np.zeros(n, dtype=np.float32), np.full(n, seeds[0])
+        rows, similarity = self.history.item_similarity_rows(seeds)  # [m], [m, n_seeds]
+        if len(rows) == 0:
+            return evidence, anchor
+        evidence[rows] = similarity.mean(axis=1)
+        top = evidence.max()
+        evidence = evidence / top if top > 0 else evidence
+        anchor[rows] = seeds[similarity.argmax(axis=1)]
+        return evidence.astype(np.float32), anchor
 
     # -- the call ----------------------------------------------------------------------------
     def candidates(self, request: RecommendRequest) -> Candidates | None:
@@ -225,10 +255,6 @@ class Recommender:
         if request.cold_start:
             allowed = self._cold_start_allowed(allowed, request.prefer_genres, 3 * request.k)
 
-        interest = np.zeros(n, dtype=np.float32)
-        if request.interest_vector is not None:
-            interest = self.item_vectors @ request.interest_vector  # [n_items]
-
         history = np.zeros(n, dtype=np.float32)
         history_anchor = np.full(n, -1)
         if known_user:
@@ -240,7 +266,16 @@ class Recommender:
             history = np.maximum(history, session_evidence)
             history_anchor = np.where(stronger, session_anchor, history_anchor)
 
+        interest = np.zeros(n, dtype=np.float32)
         allowed_rows = np.flatnonzero(allowed)  # [a]
+        if request.interest_vector is None:
+            pass
+        elif self.ann is None:  # a catalog small enough for one exact pass
+            interest = self.item_vectors @ request.interest_vector  # [n_items]
+        elif len(allowed_rows) > self.config.exact_search_max:
+            allowed_rows = self._pool(request.interest_vector, allowed, history, interest)
+        else:  # few allowed items of a large catalog: exact, on them only
+            interest[allowed_rows] = self.item_vectors[allowed_rows] @ request.interest_vector
         all_features = self._features(allowed_rows, interest, history, request.constraints)
         first_pass = all_features.matrix() @ self.first_pass_weights  # [a]
         n_candidates = min(self.config.candidates, len(allowed_rows))
@@ -252,6 +287,24 @@ class Recommender:
         return Candidates(all_features.take(top), context, history_anchor, positive_rows,
                           first_pass[top])
 
+    def _pool(self, interest_vector: np.ndarray, allowed: np.ndarray, history: np.ndarray,
+              interest: np.ndarray) -> np.ndarray:
+        """[p] sorted rows a first pass over a large catalog scores: the index's `ann_pool`
+        allowed items closest to the interest vector, the allowed ones among the best by
+        popularity and quality, and the `ann_pool` with the most history evidence. Fills
+        `interest` ([n_items]) at those rows, exact cosines."""
+        want = self.config.ann_pool
+        found, cosines = self.ann.search(self.item_vectors, interest_vector, want, allowed)
+        interest[found] = cosines
+        extra = [self.prior_order[allowed[self.prior_order]]]
+        evidence = np.flatnonzero(history > 0)
+        if len(evidence) > want:
+            evidence = evidence[np.argpartition(-history[evidence], want - 1)[:want]]
+        extra.append(evidence[allowed[evidence]])
+        extra = np.setdiff1d(np.concatenate(extra), found)
+        interest[extra] = self.item_vectors[extra] @ interest_vector
+        return np.union1d(found, extra)
+
     def recommend(self, request: RecommendRequest) -> list[Recommendation]:
         catalog = self.catalog
         found = self.candidates(request)
@@ -261,12 +314,19 @@ class Recommender:
         history_anchor, positive_rows = found.history_anchor, found.positive_rows
         rows = features.rows  # [c]
         scores = self.ranker.score(features, context)  # [c]
+        # a schema catalog may list one book several times (editions): a few spare picks, so
+        # that a title shown twice, or one the person turned down, can be left out
+        k = request.k + (SPARE_PICKS if catalog.schema is not None else 0)
         if request.cold_start:  # spread over genres too: item and genre similarity, halves
             vectors = np.hstack([self.item_vectors[rows], self.genre_rows[rows]]) / np.sqrt(2.0)
             picked = mmr(cold_start_relevance(scores, features.interest, request.interest_vector),
-                         vectors, request.k, max(self.config.diversity, 0.5))
+                         vectors, k, max(self.config.diversity, 0.5))
         else:
-            picked = mmr(scores, self.item_vectors[rows], request.k, self.config.diversity)
+            picked = mmr(scores, self.item_vectors[rows], k, self.config.diversity)
+        if catalog.schema is not None:
+            picked = distinct_titles([catalog.items[int(rows[p])].title for p in picked],
+                                     {catalog.get(i).title for i in request.excluded_items
+                                      if i in catalog}, picked)[:request.k]
         # explained: the picked items only (a ranker may explain by re-scoring, e.g. occlusion)
         contributions = self.ranker.contributions(features.take(np.array(picked, dtype=np.int64)),
                                                   context)
@@ -339,7 +399,7 @@ class Recommender:
         """[n_items] float 0/1: the keyword occurs in the item's text. Cached per keyword."""
         hits = self._keyword_cache.get(keyword)
         if hits is None:
-            positions = [m.start() for m in keyword_pattern(keyword).finditer(self.all_text)]
+            positions = keyword_positions(keyword_pattern(keyword), self.all_text)
             hits = np.zeros(len(self.catalog), dtype=np.float32)
             hits[np.searchsorted(self.text_starts, positions, side="right") - 1] = 1.0
             self._keyword_cache[keyword] = hits

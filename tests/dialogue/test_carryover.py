@@ -45,20 +45,24 @@ def test_another_kind_adds_and_year_limit_stays():
     assert c.year_min == 1980
 
 
-def test_same_kind_replaces_unless_the_message_adds():
+def test_same_kind_replaces_and_an_adding_message_keeps_the_topic():
     c = Constraints(genres_wanted={"Comedy"}, year_max=1999)
     assert turn(c, [genre("Horror")], "a horror movie") == ["genre"]
     assert c.genres_wanted == {"Horror"} and c.year_max == 1999
+    # "also": the list must show sci-fi (any-of with horror would let three horror films
+    # through); the topic (the interest) stays, so nothing is returned
     assert turn(c, [genre("Sci-Fi")], "and sci-fi too") == []
-    assert c.genres_wanted == {"Horror", "Sci-Fi"}
+    assert c.genres_wanted == {"Sci-Fi"} and c.year_max == 1999
+    assert turn(c, [genre("Action"), genre("Horror")], "action, horror") == ["genre"]
+    assert c.genres_wanted == {"Action", "Horror"}
 
 
-def test_refinement_adds_to_the_same_kind_but_a_new_person_replaces():
+def test_refinement_replaces_the_same_kind_and_keeps_the_topic_but_a_new_person_starts_one():
     c = Constraints(genres_wanted={"Romance"}, people_wanted={"Christopher Nolan"})
     assert turn(c, [genre("Comedy")], "something funnier", refining=True) == []
-    assert c.genres_wanted == {"Romance", "Comedy"}
+    assert c.genres_wanted == {"Comedy"} and c.people_wanted == {"Christopher Nolan"}
     assert turn(c, [person("Danny Boyle")], "one by danny boyle", refining=True) == ["person"]
-    assert c.people_wanted == {"Danny Boyle"} and c.genres_wanted == {"Romance", "Comedy"}
+    assert c.people_wanted == {"Danny Boyle"} and c.genres_wanted == {"Comedy"}
 
 
 def test_reversal_replaces_the_mood_and_keeps_dislikes_and_years():

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 
 import pytest
 
-from tests.support.domains import domain_config
+from tests.support.domains import chat, domain_config
 
 CUISINES = ("italian", "thai", "mexican", "indian")
 DISHES = {"italian": ("risotto", "pasta", "minestrone", "frittata", "lasagne"),
@@ -58,16 +57,6 @@ def write_recipes(folder) -> None:
                           "yes" if vegetarian else "no", "|".join(ingredients),
                           f"{cuisine.capitalize()} {dish} with {', '.join(ingredients)}."])
     (folder / "recipes.yml").write_text(SCHEMA, encoding="utf-8")
-
-
-def chat(config, schema, lines: list[str], monkeypatch, capsys) -> list[dict]:
-    from bot.cli.main import main  # heavy: the command loads the agent's model stack
-
-    stdin = io.TextIOWrapper(io.BytesIO("\n".join(lines).encode() + b"\n"), encoding="utf-8")
-    monkeypatch.setattr(sys, "stdin", stdin)
-    assert main(["--config", str(config), "chat", "--schema", str(schema), "--json"]) == 0
-    out = capsys.readouterr().out
-    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ from bot.dialogue.short_replies import (
 @pytest.mark.parametrize("text, kind", [
     ("yes", YES), ("Yes!", YES), ("yesss", YES), ("ya", YES), ("yeah", YES), ("sure", YES),
     ("ok", YES), ("OK.", YES), ("okay", YES), ("oh ok", YES), ("sounds good", YES),
-    ("ok lol", YES), ("sure thing", None),
+    ("ok lol", YES), ("sure thing", None), ("ok cool", YES), ("yeah sure", YES),
+    ("ya sounds good", YES), ("Ok cool!", YES), ("yep", YES), ("ok cool a comedy", None),
     ("no", NO), ("nah", NO), ("nope", NO), ("no thanks", NO), ("not really", NO),
     ("i'm good", NO),
     ("that one", PICK), ("I'll watch that", PICK), ("ill watch that one", PICK),
@@ -54,8 +55,11 @@ SHOWN = ["a", "b", "c"]
     (PICK, "list", "z", SHOWN, Meaning("which")),  # the focus is no longer on screen
     (NO, "list", None, SHOWN, Meaning("reject")),
     (LAUGH, "list", None, SHOWN, Meaning("acknowledge")),
-    # "Which one do you mean?" asked already: never the same question twice
-    (YES, "which", None, SHOWN, Meaning("acknowledge")),
+    # "Which one do you mean: A, B or C?" asked already: never the same question twice; a yes
+    # to it shows the first one's card (the focus, when it is on the list)
+    (YES, "which", None, SHOWN, Meaning("describe", "a")),
+    (PICK, "which", "c", SHOWN, Meaning("describe", "c")),
+    (YES, "which", None, [], Meaning("clarify")),
     (LAUGH, "which", None, SHOWN, Meaning("acknowledge")),
     (NO, "which", None, SHOWN, Meaning("reject")),
     # "Want more like it?" / "Want more suggestions?"

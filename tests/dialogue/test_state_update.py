@@ -69,12 +69,14 @@ def test_wanted_and_unwanted_genres_and_attribute_signal():
     assert events == []
 
 
-def test_new_request_replaces_wanted_genres_refine_adds():
+def test_new_request_replaces_wanted_genres_refine_replaces_and_keeps_the_interest():
     state, _ = apply(SessionState("s"), "request_recommendation", [genre("Comedy")])
     state, _ = apply(state, "request_recommendation", [genre("Romance")])
     assert state.constraints.genres_wanted == {"Romance"}
+    before = state.interest_vector
     state, _ = apply(state, "refine", [genre("Comedy")])
-    assert state.constraints.genres_wanted == {"Romance", "Comedy"}
+    assert state.constraints.genres_wanted == {"Comedy"}
+    assert float(before @ state.interest_vector) > 0  # still leans to romance: same topic
 
 
 def test_year_bounds_and_unwanted_open_range():
@@ -172,3 +174,33 @@ def test_copy_is_a_deep_copy():
     assert state.constraints.genres_wanted == {"Comedy"}
     assert state.last_shown[0]["genres"] == ["Drama"] and state.shown == ["1"]
     assert state.interest_vector[0] != 9.0
+
+
+def occasion_turn(state, name, avoid):
+    """A turn naming an occasion, as `policy.read_context` makes it: its exclusions as unwanted
+    genres with no span in the message, its name in the slots."""
+    parse = Parse(text="x", intent="request_recommendation", confidence=1.0,
+                  entities=[Entity("genre", g, g, 0, 0, polarity=UNWANTED) for g in avoid],
+                  slots={"occasion": name, "soft_genres": ["Comedy"]})
+    return update(state, parse, PARAMS, ITEM_VECTORS.get, GENRE_VECTORS.get)[0]
+
+
+def test_a_mood_occasion_and_its_own_exclusion_end_with_the_next_wish():
+    state = SessionState("s")
+    state.constraints.genres_unwanted.add("War")  # the person's own
+    state = occasion_turn(state, "relax", ["Horror", "War"])
+    assert state.occasion == "relax" and state.occasion_avoided == ["Horror"]
+    assert state.constraints.genres_unwanted == {"Horror", "War"}
+    state, _ = apply(state, "ask_more", [])  # "more": still relaxed
+    assert state.occasion == "relax"
+    state, _ = apply(state, "request_recommendation", [genre("Romance")])
+    assert state.occasion is None and state.occasion_genres == []
+    assert state.constraints.genres_unwanted == {"War"}
+
+
+def test_who_is_watching_holds_through_a_wish():
+    state = occasion_turn(SessionState("s"), "kids", ["Horror"])
+    state, _ = apply(state, "request_recommendation", [genre("Comedy")])
+    assert state.occasion == "kids" and state.constraints.genres_unwanted == {"Horror"}
+    state = occasion_turn(state, "relax", [])  # another occasion replaces it, exclusions too
+    assert state.occasion == "relax" and state.constraints.genres_unwanted == set()

@@ -41,6 +41,7 @@ def test_the_request_gets_tools_that_meet_every_hard_constraint(tools_agent):
         assert item["reason"].startswith("a project management tool · from $")
         assert "has a free plan" in item["reason"] and "with Kanban Board" in item["reason"]
     assert "movie" not in reply.text.lower() and "film" not in reply.text.lower()
+    assert "price under $10" in reply.text  # the limit in the facet's unit, as it was asked
 
 
 def test_cheaper_lowers_the_price_and_keeps_the_rest(tools_agent):
