@@ -92,7 +92,8 @@ def typical_context(intent: str) -> ParseContext:
 
 
 def rows_with_contexts(vectors: np.ndarray, texts: list[str], labels: list[tuple[str, ...]],
-                       seekers: tuple[np.ndarray, list[str], list[tuple[str, ...]], np.ndarray]
+                       seekers: tuple[np.ndarray, list[str], list[tuple[str, ...]], np.ndarray],
+                       use_context: bool = True
                        ) -> tuple[np.ndarray, list[str], list[tuple[str, ...]], np.ndarray | None]:
     """Training rows of our own examples ([n, 384] vectors, texts, labels) and the seekers'
     (vectors, texts, labels, [m, CONTEXT_DIM] contexts) → (vectors, texts, labels, contexts).
@@ -100,10 +101,15 @@ def rows_with_contexts(vectors: np.ndarray, texts: list[str], labels: list[tuple
     Without seekers' rows: our rows alone and contexts None (a head that reads no context).
     With them, each of our rows twice, read alone (zeros) and in its typical context
     (`typical_context`), then the seekers' rows: a head that learnt context from real
-    conversations alone reads our phrasings ("cheaper") only without one."""
+    conversations alone reads our phrasings ("cheaper") only without one.
+    `use_context` False (config `dialogue_context`): our rows once, then the seekers', and
+    contexts None."""
     seeker_vectors, seeker_texts, seeker_labels, seeker_contexts = seekers
     if not len(seeker_texts):
         return vectors, texts, labels, None
+    if not use_context:
+        return (np.vstack([vectors, seeker_vectors]), texts + seeker_texts,
+                labels + seeker_labels, None)
     typical = np.stack([context_features(typical_context(label[0])) for label in labels]
                        ).reshape(-1, CONTEXT_DIM)
     return (np.vstack([vectors, vectors, seeker_vectors]), texts + texts + seeker_texts,
@@ -190,7 +196,8 @@ def train_intents(
     def fit(part: list[Example]) -> IntentClassifier:
         vectors, texts, labels = example_rows(part, encoder)
         rows = rows_with_contexts(vectors, texts, labels, (
-            seeker_vectors, seeker_delexicalized, seeker_labels, seeker_contexts))
+            seeker_vectors, seeker_delexicalized, seeker_labels, seeker_contexts),
+            config.dialogue_context)
         return fit_intent_head(*rows[:3], config, fallback_intent, rows[3])
 
     test_texts = [delexicalize(e.text, [(a.start, a.end, a.entity) for a in e.entities])

@@ -103,7 +103,7 @@ def _iard(config: Config, encoder, lexicon: EntityLexicon, messages: list[Seeker
         log(f"IARD fold {fold + 1}/{folds}: training on {len(base_texts)} + {len(rows)} ...")
         train = rows_with_contexts(base_vectors, base_texts, base_labels, (
             vectors[rows], [delexicalised[i] for i in rows], [messages[i].intents for i in rows],
-            contexts[rows]))
+            contexts[rows]), config.nlu.intent.dialogue_context)
         head = fit_intent_head(*train[:3], config.nlu.intent, config.nlu.fallback_intent,
                                train[3])
         pipeline = NluPipeline(encoder, lexicon, head)
