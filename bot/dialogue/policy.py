@@ -166,10 +166,15 @@ def interpret(parse: Parse, state: SessionState) -> Parse:
     - "it" / "that one" guessed as the first shown item mean the item in focus (the one just
       asked about), when there is one on the shown list.
     - a negated pointer at the shown list ("not the second one", "none of these") is a rejection.
+    - thanks said with a sure goodbye ("thanks bye") is a goodbye.
     """
     parse = dataclasses.replace(parse, entities=list(parse.entities))
     if parse.intent in ("reset", "restart", "rate") or parse.slots:
         return parse
+    farewell = [a for a in parse.acts if a.intent == "goodbye"
+                and a.confidence >= ACTING_INTENTS["goodbye"]]
+    if parse.intent == "thanks" and farewell:  # "thanks, bye": the goodbye is the answer
+        return dataclasses.replace(parse, intent="goodbye", confidence=farewell[0].confidence)
     shown = [item["id"] for item in state.last_shown]
     if any(e.type == "reference" and e.confidence >= 1.0 for e in parse.entities):
         # "the second one sounds good, who's in it": "it" is the one just named, not a guess

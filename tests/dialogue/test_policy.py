@@ -2,7 +2,7 @@
 
 from bot.dialogue.policy import decide, interpret
 from bot.dialogue.state import SessionState
-from nlu.types import UNWANTED, Entity, Parse
+from nlu.types import UNWANTED, Act, Entity, Parse
 
 SHOWN = [{"id": i, "title": f"Movie {i}", "year": 2000, "genres": [], "reason": "", "score": 0.0}
          for i in ("10", "20", "30")]
@@ -73,3 +73,12 @@ def test_known_user_gets_recommendations_without_a_question():
 
 def test_feedback_without_a_list_says_nothing_was_shown():
     assert decide(SessionState("s"), parse("reject", 0.9), False, True).kind == "nothing_shown"
+
+
+def test_thanks_with_a_sure_goodbye_is_a_goodbye_and_plain_thanks_stays_thanks():
+    bye = Parse(text="thanks bye", intent="thanks", confidence=0.98, entities=[],
+                acts=[Act("thanks", 0.98, 0, 10), Act("goodbye", 0.97, 0, 10)])
+    assert interpret(bye, state()).intent == "goodbye"
+    thanks = Parse(text="great thanks", intent="thanks", confidence=0.99, entities=[],
+                   acts=[Act("thanks", 0.99, 6, 12)])
+    assert interpret(thanks, state()).intent == "thanks"
