@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager, nullcontext
 import numpy as np
 
 from bot.config import Config
-from bot.dialogue.carryover import at_catalog_edge, facet_kind, relaxations
+from bot.dialogue.carryover import at_catalog_edge, facet_kind, range_kind, relaxations
 from bot.dialogue.occasions import occasion_named, occasion_phrase
 from bot.dialogue.policy import Action
 from bot.dialogue.replies import (
@@ -321,7 +321,8 @@ class Agent:
                     return found, ["years"], \
                         f"my catalog ends in {last}, so these are the newest I have"
         named = {e.type for e in parse.entities if e.polarity == "wanted"} | {
-            facet_kind(e.facet) for e in parse.entities if e.type == "facet" and e.facet}
+            facet_kind(e.facet) for e in parse.entities if e.type == "facet" and e.facet} | {
+            range_kind(e.facet) for e in parse.entities if e.type == "comparison" and e.facet}
         for kinds, dropped, looser in relaxations(c, named):
             found = self.recommender.recommend(dataclasses.replace(request, constraints=looser))
             if found:

@@ -111,6 +111,11 @@ def facet_kind(facet: str) -> str:
     return f"facet:{facet}"
 
 
+def range_kind(facet: str) -> str:
+    """A schema domain's numeric facet as a kind of limit ("range:price")."""
+    return f"range:{facet}"
+
+
 def person_in_focus(text: str, entities: list[Entity], focus_person: str | None,
                     focus_directors: tuple[str, ...] = ()) -> str | None:
     """The person "he / she / that director" means, when the message names nobody: the person in
@@ -133,8 +138,9 @@ def relaxations(c: Constraints, named_now: set[str]
                 ) -> list[tuple[list[str], str, Constraints]]:
     """Looser versions of `c` to try, in order, when nothing fits: each drops one more wanted
     kind that the person did not name in this turn (`named_now`: kinds of this turn's wanted
-    entities). Returns [(kinds dropped, what was dropped in words, looser constraints)]. Year
-    limits and dislikes stay."""
+    entities); then, for a schema domain, each numeric limit not said in this turn ("a crm with a
+    free plan" after "under $10" for project tools: no CRM is that cheap). Returns [(kinds
+    dropped, what was dropped in words, looser constraints)]. Year limits and dislikes stay."""
     steps = []
     looser = c.copy()
     kinds: list[str] = []
@@ -152,6 +158,12 @@ def relaxations(c: Constraints, named_now: set[str]
             kinds.append(facet_kind(facet))
             dropped.append(" / ".join(sorted(values)))
             values.clear()
+            steps.append((list(kinds), ", ".join(dropped), looser.copy()))
+    for facet in sorted(looser.ranges):  # then a schema domain's numeric limits said before
+        if range_kind(facet) not in named_now:
+            kinds.append(range_kind(facet))
+            dropped.append(f"the {facet.replace('_', ' ')} limit")
+            del looser.ranges[facet]
             steps.append((list(kinds), ", ".join(dropped), looser.copy()))
     return steps
 

@@ -15,7 +15,7 @@ from bot.dialogue.carryover import (
 )
 from bot.dialogue.state import record_constraints
 from nlu.types import UNWANTED, Entity
-from recommender.domain.constraints import Constraints
+from recommender.domain.constraints import Constraints, Range
 
 
 def genre(value, polarity="wanted"):
@@ -125,6 +125,18 @@ def test_relaxations_drop_what_was_not_named_now_and_never_years_or_dislikes():
     assert c.genres_wanted == {"Comedy"}, "the original is not changed"
     two = relaxations(Constraints(genres_wanted={"Comedy"}, keywords_wanted={"heist"}), set())
     assert [words for _, words, _ in two] == ["Comedy", "Comedy, heist"]
+
+
+def test_a_schema_domains_old_limit_goes_after_its_values_and_a_limit_said_now_stays():
+    c = Constraints(facets_wanted={"category": {"crm"}, "features": {"Kanban Boards"}},
+                    ranges={"price": Range(high=8.5, high_open=True)})
+    steps = relaxations(c, named_now={"facet:category"})
+    assert [(kinds, words) for kinds, words, _ in steps] == [
+        (["facet:features"], "Kanban Boards"),
+        (["facet:features", "range:price"], "Kanban Boards, the price limit")]
+    assert steps[-1][2].facets_wanted["category"] == {"crm"} and not steps[-1][2].ranges
+    said_now = relaxations(c, named_now={"facet:category", "range:price"})
+    assert [kinds for kinds, _, _ in said_now] == [["facet:features"]]
 
 
 def test_at_catalog_edge():

@@ -72,3 +72,13 @@ def test_replies_call_the_items_tools(tools_agent):
              for text in ("hi", "what can you do", "thanks, bye")]
     assert "tools" in texts[0]
     assert all("movie" not in t.lower() and "film" not in t.lower() for t in texts)
+
+
+def test_a_new_category_lets_go_of_the_old_ones_feature_and_price(tools_agent):
+    tools_agent.handle("tools-6", REQUEST)
+    tools_agent.handle("tools-6", "cheaper")
+    crm = tools_agent.handle("tools-6", "a crm with a free plan")
+    assert crm.items, crm.text
+    assert all(i["facets"]["category"] == "crm" and i["facets"]["free_plan"] is True
+               for i in crm.items)
+    assert "left out" in crm.text and "price limit" in crm.text  # says what it let go
