@@ -88,7 +88,6 @@ class Agent:
         # entered for the work of a turn, inside its session's lock: the server passes a gate
         # that lets one turn compute at a time (bot/server/gate.py); alone, nothing to wait for
         self.turn_gate: Callable[[], AbstractContextManager] = nullcontext
-        self._off_occasion_ids: dict[str, set[str]] = {}  # occasion → ids it rules out
 
     def item_vector(self, item_id: str) -> np.ndarray | None:
         row = self.catalog.index.get(item_id)
@@ -278,28 +277,15 @@ class Agent:
             interest_vector=None if popular else state.interest_vector,
             constraints=state.constraints,
             positive_items=list(state.positive_items),
-            excluded_items=state.excluded() | self._off_occasion(state.occasion),
+            excluded_items=state.excluded(),
             user_id=state.user_id,
             k=k,
             cold_start=cold,
             described=state.described and not popular,
             prefer_genres=tuple(state.occasion_genres) if cold else (),
+            required_genres=occasion.require if (occasion := occasion_named(state.occasion))
+            else (),
         )
-
-    def _off_occasion(self, name: str | None) -> set[str]:
-        """Ids of the items the occasion in force rules out: those with none of the genres it
-        requires ("kids": a children's film). Cached per occasion."""
-        occasion = occasion_named(name)
-        if occasion is None or not occasion.require:
-            return set()
-        if name not in self._off_occasion_ids:
-            masks = self.recommender.constraint_index.genre_masks
-            fits = np.zeros(len(self.catalog), dtype=bool)
-            for genre in occasion.require:
-                fits |= masks.get(genre, False)
-            self._off_occasion_ids[name] = {self.catalog.items[r].id
-                                            for r in np.flatnonzero(~fits)}
-        return self._off_occasion_ids[name]
 
     def _relaxed(self, state: SessionState, request: RecommendRequest, parse: Parse
                  ) -> tuple[list, list[str], str | None]:

@@ -253,6 +253,14 @@ class ConstraintIndex:
             share += self.facet_mask(facet, value)[rows]
         return share / len(wanted) if wanted else share
 
+    def any_genre(self, genres) -> np.ndarray:
+        """[n_items] bool: items with at least one of `genres` (an unknown genre: none)."""
+        mask = np.zeros(len(self.catalog), dtype=bool)
+        for genre in genres:
+            if genre in self.genre_masks:
+                mask |= self.genre_masks[genre]
+        return mask
+
     def person_mask(self, name: str) -> np.ndarray:
         mask = np.zeros(len(self.catalog), dtype=bool)
         mask[self.person_rows.get(name.lower(), [])] = True
@@ -269,11 +277,7 @@ class ConstraintIndex:
         mask = np.ones(len(self.catalog), dtype=bool)
         mask[excluded_rows] = False
         if constraints.genres_wanted:
-            any_wanted = np.zeros_like(mask)
-            for g in constraints.genres_wanted:
-                if g in self.genre_masks:
-                    any_wanted |= self.genre_masks[g]
-            mask &= any_wanted
+            mask &= self.any_genre(constraints.genres_wanted)
         if constraints.people_wanted:  # "a Tarantino movie": at least one wanted person
             any_person = np.zeros_like(mask)
             for person in constraints.people_wanted:

@@ -73,6 +73,9 @@ class RecommendRequest:
     # genres that fit the occasion a cold start was asked for ("date night"): its picks come
     # from them when enough of them are allowed
     prefer_genres: tuple[str, ...] = ()
+    # genres one of which every item must have (hard), beside the constraints: the occasion's
+    # ("with my 8 year old": a children's film), kept when the person's own genre wish changes
+    required_genres: tuple[str, ...] = ()
 
 
 @dataclass
@@ -250,6 +253,8 @@ class Recommender:
         if known_user:  # what they rated, they have watched
             excluded = np.concatenate([excluded, self.history.user(request.user_id).item_rows])
         allowed = self.constraint_index.allowed(request.constraints, excluded)  # [n_items]
+        if request.required_genres:
+            allowed &= self.constraint_index.any_genre(request.required_genres)
         if not allowed.any():
             return None
         if request.cold_start:
