@@ -3,8 +3,8 @@
 Indexing 271k book titles and 100k authors (nlu/lexicon.py, nlu/facet_lexicon.py) takes about
 a minute; reading the pickled result back takes seconds. The file (`lexicon.pickle` in the
 domain's folder) is keyed by what the lexicon is made from — the catalog file (size and
-modification time), the schema's text and the source of every nlu module and of
-nlu/schema_lexicon.py — so a rebuilt catalog, an edited schema or changed NLU code builds it
+modification time), the schema's text and the source of every nlu module (nlu/schema_lexicon.py
+among them) — so a rebuilt catalog, an edited schema or changed NLU code builds it
 again. The file is ours, written by
 this process's code; nothing else is ever unpickled.
 """
@@ -20,19 +20,18 @@ from pathlib import Path
 from nlu.lexicon import EntityLexicon
 
 CACHE_FILE = "lexicon.pickle"
-NLU_SOURCES = Path(__file__).resolve().parent.parent / "nlu"
-CORRECTIONS = Path(__file__).resolve().parent / "schema_lexicon.py"
+NLU_SOURCES = Path(__file__).resolve().parent  # this package
 
 
 def lexicon_key(catalog_file: Path, schema_file: Path | None) -> str:
     """What a cached lexicon must match: the catalog file's size and mtime, the schema's text
-    and the source of the nlu package and of nlu/schema_lexicon.py."""
+    and the source of the nlu package."""
     digest = hashlib.sha256()
     stat = Path(catalog_file).stat()
     digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
     if schema_file is not None:
         digest.update(Path(schema_file).read_bytes())
-    for source in [*sorted(NLU_SOURCES.rglob("*.py")), CORRECTIONS]:
+    for source in sorted(NLU_SOURCES.rglob("*.py")):
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
