@@ -90,6 +90,7 @@ SCRIPTS = {
         "the first two look good",
         "show me more",
         "something like Harry Potter",
+        "by dan brwn",
         "bye",
     ],
 }

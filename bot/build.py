@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.config import Config, load_config
+from bot.config import DOMAINS_DIR, Config, load_config
 from bot.dialogue.agent import Agent
 from bot.dialogue.replies import Templates, domain_examples
 from bot.stores.sqlite import SessionStore
@@ -24,7 +24,9 @@ from bot.voice.speech import Recognizer
 from nlu import encoder_export
 from nlu.encoder import SentenceEncoder
 from nlu.entities import EntityLexicon
+from nlu.facet_lexicon import FacetLexicon
 from nlu.intent_classifier import IntentClassifier
+from nlu.item_nouns import ItemNouns
 from nlu.lexicon_cache import cached_lexicon
 from nlu.parse import NluPipeline
 from nlu.schema_lexicon import schema_lexicon
@@ -33,7 +35,7 @@ from recommender.data import item_vectors
 from recommender.data.domain_build import build_domain, is_built
 from recommender.data.history import BehaviorHistory
 from recommender.domain.catalog import Catalog
-from recommender.domain.schema import load_schema
+from recommender.domain.schema import item_facets_schema, load_schema
 from recommender.serving.ann import ensure_index
 from recommender.serving.mmoe_ranker import (
     CARD_FILE,
@@ -47,6 +49,7 @@ from recommender.serving.recommend import Recommender
 
 Log = Callable[[str], None]
 DOMAIN_REPLIES = "replies_domain.yml"  # beside paths.replies: a schema domain's wordings
+MOVIE_SCHEMA = DOMAINS_DIR / "movies.yml"  # describes the movie catalog's facets
 
 
 def ensure_catalog(config: Config, log: Log) -> Catalog:
@@ -66,7 +69,10 @@ def ensure_catalog(config: Config, log: Log) -> Catalog:
 
         log("No catalog yet: building it from the pinned data packages (once) ...")
         build_movies(config.catalog_dir, log=log)
-    return Catalog.load(config.catalog_dir)
+    catalog = Catalog.load(config.catalog_dir)
+    # runtime, certificate, languages, countries: filtered on and named in reasons
+    catalog.extra_facets = item_facets_schema(load_schema(MOVIE_SCHEMA), catalog.items)
+    return catalog
 
 
 def ensure_encoder(config: Config, log: Log) -> SentenceEncoder:
@@ -158,7 +164,13 @@ def build_agent(config: Config | None = None, log: Log = lambda message: None,
                                  lambda: schema_lexicon(catalog), log)
     else:
         lexicon = EntityLexicon.from_catalog(catalog)
-    nlu = NluPipeline(utterance_encoder, lexicon, ensure_intent_model(config, encoder, log))
+        if catalog.extra_facets is not None:  # "in French", "under two hours", "PG-13 at most"
+            lexicon.facets = FacetLexicon.build(catalog.extra_facets, catalog)
+    schema = catalog.schema
+    item_nouns = (ItemNouns.build(schema.noun, schema.plural, schema.nouns, schema.verbs)
+                  if schema is not None else None)  # "a mystery novel" read as a request
+    nlu = NluPipeline(utterance_encoder, lexicon, ensure_intent_model(config, encoder, log),
+                      item_nouns)
     encoder.encode(["warm up"])  # load the model now, not on the first message
     store = make_store(config)
     templates = make_templates(config, catalog)

@@ -42,7 +42,7 @@ from nlu.entity_words import (
 from nlu.facet_mentions import bound_fields, facet_candidates
 from nlu.fuzzy_people import SURNAME_CUES
 from nlu.lexicon import COMMON, EntityLexicon
-from nlu.negation import negated_words
+from nlu.negation import dissented_words, negated_words
 from nlu.references import find_references
 from nlu.soft_wishes import SoftWish, find_soft_wishes
 from nlu.time_expressions import find_year_expressions
@@ -142,6 +142,12 @@ def _fuzzy_person_candidates(words: list[Word], lexicon: EntityLexicon,
                                          directed=previous_word(words, i) in DIRECTOR_CUES)
             length = 1
         if key is None:
+            continue
+        if key in lexicon.people.facet_values:  # a schema domain's person facet: an author
+            facet, value = lexicon.people.facet_values[key]
+            found.append(Candidate("facet", i, i + length, (value,), 0.8, RANK["facet"],
+                                   facet=facet))
+            taken.update(range(i, i + length))
             continue
         entry = lexicon.persons[key]
         role, rank = _role(words, i, entry)
@@ -320,7 +326,8 @@ def extract_entities(
         if c.type in ("title", "person", "reference", UNKNOWN_TITLE):
             for k in range(c.start, c.end):
                 covered[k] = True
-    negated = negated_words(norms, gaps_before, covered)
+    negated = [forward or back for forward, back in zip(
+        negated_words(norms, gaps_before, covered), dissented_words(norms, gaps_before, covered))]
 
     entities = []
     for c in chosen:

@@ -11,6 +11,8 @@ matched in the form `recommender.domain.constraints.facet_key` gives ("Kanban Bo
 - the schema's synonyms of those values ("pm tool" → project-management; "kanban" → Kanban
   Boards);
 - a boolean facet's name and its synonyms of "true" ("free plan", "vegetarian") → true.
+Numeric facets, and categorical ones with an `order` (a scale: "at most PG-13"), go to
+`numeric` for nlu/comparisons.py.
 When a phrase names values of several facets, the one the schema lists as a synonym wins, then
 the facet with the fewest distinct values (a category before a feature).
 """
@@ -91,8 +93,11 @@ class FacetLexicon:
         for key in phrases:
             first, n = key.split(" ", 1)[0], key.count(" ") + 1
             first_len[first] = max(first_len.get(first, 0), n)
-        numeric = [NumericFacet(name, f.unit, f.comparisons, dict(f.phrases))
+        numeric = [NumericFacet(name, f.unit, f.comparisons, dict(f.phrases),
+                                unit_required=f.unit_required)
                    for name, f in schema.facets.items()
                    if f.type == "numeric" and f.filterable]
+        numeric += [NumericFacet(name, scale=f.order) for name, f in schema.facets.items()
+                    if f.order and f.filterable]  # "at most PG-13"
         return FacetLexicon(phrases, first_len, numeric,
                             {name: f.type for name, f in schema.facets.items()})

@@ -34,7 +34,11 @@ IARD_TO_CONVREC = {
     "CRI-F": "refine",  # critique a feature: "No that's too old for my liking"
     "REF": "refine",  # refine the query
     "CON": "ask_more",  # continue: "Anything else you can suggest?"
-    "STO": "reset",  # start over: "Maybe I should try something different then"
+    # start over (Cai & Chen, UMAP 2020): the seeker starts a new query, asking for
+    # recommendations on a new basis ("Any suggestions for date night next weekend?", "I could
+    # also go for a comedy", "how about a good action"): a new request, not convrec's `reset`
+    # ("forget everything": no IARD seeker asks the recommender to drop what they said)
+    "STO": "request_recommendation",
     "END": "goodbye",
 }
 IARD_UNMAPPED = frozenset(("ANS", "ASK", "NRE", "OTH"))  # no convrec intent

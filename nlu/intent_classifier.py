@@ -116,8 +116,8 @@ class IntentConfig:
     # used when the file exists ("" or missing: data/nlu.yml alone)
     seeker_data: str = ""
     # read the dialogue context (the bot's last act, nlu/dialogue_context.py) beside the message;
-    # off: +0.012 IARD macro-F1 on the folds, but 0.55 points more help-text turns on the ReDial
-    # train replay (docs/BENCHMARKS.md, issue 14 round 2)
+    # off: +0.012–0.018 IARD macro-F1 on the folds, but 0.55–0.66 points more help-text turns on
+    # the ReDial train replay (docs/BENCHMARKS.md, issue 14 rounds 2 and 3)
     dialogue_context: bool = False
 
 

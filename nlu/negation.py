@@ -11,6 +11,8 @@ comedy" wants the comedy. "too" negates only the next two words ("too long", "no
 Some phrases look negative and are not: "I don't mind horror", "not bad", "nothing but comedies",
 "I haven't seen it" / "never seen" (not having seen a film is no rejection of it).
 Negation does not flip twice: "not too long" is simply long, unwanted.
+One cue looks back: "my girlfriend likes horror but I don't" ends a clause with the person's own
+"but I don't" (`_DISSENTS`), which negates the clause before it (`dissented_words`).
 """
 
 from __future__ import annotations
@@ -68,6 +70,40 @@ def _list_continues(words: list[str], gaps_before: list[str], k: int) -> bool:
         if words[j] in ("or", "nor"):
             return True
     return False
+
+
+# "... but i dont", "..., not me", "... i dont though": the speaker dissents from the clause
+# before (what someone else likes); only at the end of the message or of its clause
+_DISSENTS = frozenset((
+    "but i dont", "but i do not", "but im not", "but i am not", "but not me", "but i hate it",
+    "but i cant stand it", "but i dont like it", "but i do not like it", "not me", "i dont though",
+    "but i hate them", "but i cant stand them", "but i dont like them", "but i dont really",
+))
+_DISSENT_WORDS = 6
+
+
+def dissented_words(words: list[str], gaps_before: list[str], covered: list[bool]) -> list[bool]:
+    """For each word: does a closing dissent ("but i dont") negate it? The words from the
+    clause's start (punctuation or the message's start) up to the dissent."""
+    n = len(words)
+    negated = [False] * n
+    for start in range(n):
+        for length in range(min(_DISSENT_WORDS, n - start), 1, -1):
+            end = start + length
+            if any(covered[start:end]) or " ".join(words[start:end]) not in _DISSENTS:
+                continue
+            if any(_ends_clause(g) for g in gaps_before[start + 1:end]):
+                continue
+            if end < n and not (_ends_clause(gaps_before[end]) or "," in gaps_before[end]):
+                continue  # "but i dont like sad ones": a cue of its own, read forwards
+            k = start - 1
+            while k >= 0:
+                negated[k] = True
+                if _ends_clause(gaps_before[k]) or "," in gaps_before[k]:
+                    break
+                k -= 1
+            break
+    return negated
 
 
 def negated_words(words: list[str], gaps_before: list[str], covered: list[bool]) -> list[bool]:

@@ -17,6 +17,7 @@ from nlu.dialogue_context import context_features
 from nlu.encoder import SentenceEncoder
 from nlu.entities import EntityLexicon, extract_entities
 from nlu.intent_classifier import IntentClassifier, delexicalize
+from nlu.item_nouns import ItemNouns, rewrite
 from nlu.types import INTENTS, UNWANTED, Act, Entity, Parse, ParseContext
 
 PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w]*)(?P<json>\{.*\})?\s*$", re.DOTALL)
@@ -90,11 +91,18 @@ def _acts_in_text(acts: list[tuple[str, float, int, int]], offsets: list[int]) -
     return [Act(intent, p, offsets[start], offsets[end]) for intent, p, start, end in acts]
 
 
+def _outside(replacements: list[tuple[int, int, str]], spans: list[tuple[int, int, str]]
+             ) -> list[tuple[int, int, str]]:
+    """The replacements that overlap no entity span (an item word inside a title stays)."""
+    return [r for r in replacements if all(r[1] <= a or r[0] >= b for a, b, _ in spans)]
+
+
 @dataclass
 class NluPipeline:
     encoder: SentenceEncoder
     lexicon: EntityLexicon
     classifier: IntentClassifier
+    item_nouns: ItemNouns | None = None  # a schema domain's item words (nlu/item_nouns.py)
 
     def parse(self, text: str, context: ParseContext = ParseContext()) -> Parse:
         payload = parse_payload(text)
@@ -105,16 +113,29 @@ class NluPipeline:
         keywords = list(dict.fromkeys(e.value for e in entities if e.type == "keyword"))
         # one batch: the utterance, its wanted part (when different), each keyword
         texts = [text] + ([wanted] if wanted not in ("", text) else []) + keywords
-        vectors = self.encoder.encode(texts)  # [len(texts), 384]
         # a title the catalog lacks reads as a title to the classifier; a schema domain's facet
         # value as a genre ("a <genre> tool"), its numeric limit as a year ("<year>"): the
         # classifier learnt those places from the movie data
         spans = [(e.start, e.end, DELEXICALISED_AS.get(e.type, e.type)) for e in entities]
-        delexicalized = delexicalize(text, spans)
+        # a schema domain's item words (outside entities) as the classifier's ("a mystery
+        # novel" → "a mystery movie"), for its input only: one more text to encode
+        nouns = _outside(self.item_nouns.spans(text), spans) \
+            if self.item_nouns is not None else []
+        if nouns:
+            texts.append(rewrite(text, nouns)[0])
+        vectors = self.encoder.encode(texts)  # [len(texts), 384]
+        n_keywords_end = len(texts) - (1 if nouns else 0)
+        if nouns:
+            delexicalized, offsets = rewrite(text, [(a, b, f"<{kind}>") for a, b, kind in spans]
+                                             + nouns)
+        else:
+            delexicalized = delexicalize(text, spans)
+            offsets = delexicalised_offsets(text, spans)
         # clause spans of the delexicalised text: each act is placed in the clause that says it
         # ... read beside what the bot just did (nlu/dialogue_context.py; zeros without context)
         intent, confidence, ranking, acts = self.classifier.predict_acts(
-            vectors[0], delexicalized, clause_spans(delexicalized), context_features(context))
+            vectors[-1] if nouns else vectors[0], delexicalized, clause_spans(delexicalized),
+            context_features(context))
         if wanted == "":  # everything said was unwanted ("not a romance"): no pull toward it
             wanted_embedding = np.zeros_like(vectors[0])
         else:
@@ -127,8 +148,9 @@ class NluPipeline:
             embedding=vectors[0],
             wanted_embedding=wanted_embedding,
             intent_ranking=ranking,
-            keyword_vectors=dict(zip(keywords, vectors[len(texts) - len(keywords):])),
-            acts=_acts_in_text(acts, delexicalised_offsets(text, spans)),
+            keyword_vectors=dict(zip(keywords, vectors[n_keywords_end - len(keywords):
+                                                       n_keywords_end])),
+            acts=_acts_in_text(acts, offsets),
         )
 
     def _parse_payload(self, text: str, intent: str, slots: dict) -> Parse:

@@ -35,7 +35,8 @@ REFERENCE_NOUNS = frozenset(
 # Words that may follow "the second" without making it "the second half", "the first time".
 _ORDINAL_FOLLOWERS = frozenset(
     """and or but is was sounds looks seems seem sound look please too instead then maybe of
-    on in for from i you we it that which please thanks though one ones""".split()
+    on in for from i you we it that which please thanks though one ones about like with by has
+    have had any so""".split()
 )
 _NUMBER_PREFIXES = frozenset(
     "number no option choice pick item suggestion recommendation nr num".split()

@@ -14,14 +14,19 @@ Mystery Novel"). Read as titles, "anything by agatha christie" asks for one auto
   keyed "stephen") or a common word ("King") is dropped, so "stephen king" is never half-read
   as someone else and "a book about a king" names nobody;
 - a prolific person's surname alone names them ("by grisham" → John Grisham) when it is no
-  common word, no first name, and nobody else with that surname has a third as many items.
+  common word, no first name, and nobody else with that surname has a third as many items;
+- in a catalog without genres, a genre word of the intent data that enough titles hold
+  ("mystery", "thriller", "fantasy") is a keyword: "a mystery novel" steers toward the books
+  whose text says mystery;
+- a misspelt name ("stephen kin", "by grishm") is found by the lexicon's people index
+  (nlu/fuzzy_people.py), to which the person facets' names of two words or more are added.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from nlu.entity_words import COMMON_WORDS, STOPWORDS
+from nlu.entity_words import COMMON_WORDS, GENRE_LEXICON, STOPWORDS
 from nlu.facet_lexicon import FacetHit, FacetLexicon
 from nlu.lexicon import EntityLexicon
 from recommender.domain.catalog import Catalog
@@ -33,6 +38,8 @@ DESCRIPTIVE = frozenset("""novel novels mystery mysteries thriller thrillers rom
     trilogy poems poetry cookbook""".split())
 
 SURNAME_MIN_ITEMS = 5  # a surname alone names someone with at least this many items
+KIND_MIN_TITLES = 20  # a genre word is a keyword of a catalog without genres in this many
+KIND_MIN_SHARE = 0.005  # titles, or in this share of them (at least 5) in a smaller catalog
 FIRST_NAME_PEOPLE = 5  # a word that begins this many names is a first name
 
 
@@ -63,14 +70,24 @@ def schema_lexicon(catalog: Catalog) -> EntityLexicon:
     if lexicon.fuzzy is not None:  # typo lookups must not find a dropped key
         for bucket, keys in lexicon.fuzzy.buckets.items():
             lexicon.fuzzy.buckets[bucket] = [k for k in keys if k not in dropped]
+    if not catalog.genres:  # "a mystery novel": "mystery" searched in the items' texts
+        for phrase in kind_keywords(catalog, lexicon):
+            lexicon.keywords[phrase] = phrase
+            first = phrase.split()[0]
+            lexicon.phrase_first_len[first] = max(lexicon.phrase_first_len.get(first, 0),
+                                                  len(phrase.split()))
     for facet in sorted(people):
-        name_people(facets, catalog, facet)
+        names = name_people(facets, catalog, facet)
+        if lexicon.people is not None:  # misspelt names: "stephen kin", "by grishm"
+            lexicon.people.add_facet_people(names)
     return lexicon
 
 
-def name_people(facets: FacetLexicon, catalog: Catalog, facet: str) -> None:
+def name_people(facets: FacetLexicon, catalog: Catalog, facet: str
+                ) -> dict[str, tuple[str, str, int]]:
     """Drop `facet`'s one-word phrases that are first names; add prolific people's surnames
-    (module docstring). Changes `facets` in place."""
+    (module docstring). Changes `facets` in place. → the facet's indexed names of two words or
+    more: key → (facet, value, items), for misspellings (nlu/fuzzy_people.py)."""
     spellings = Counter(name for item in catalog.items for name in item.facets.get(facet) or ())
     counts: Counter = Counter()  # by key: "AGATHA CHRISTIE" is "Agatha Christie"
     written: dict[str, str] = {}  # key → its most common spelling
@@ -99,3 +116,23 @@ def name_people(facets: FacetLexicon, catalog: Catalog, facet: str) -> None:
             continue
         facets.phrases[surname] = FacetHit(facet, name)
         facets.first_len[surname] = max(facets.first_len.get(surname, 0), 1)
+    return {key: (facet, hit.value, counts[key]) for key, hit in facets.phrases.items()
+            if hit.facet == facet and " " in key and key in counts}
+
+
+def kind_keywords(catalog: Catalog, lexicon: EntityLexicon) -> list[str]:
+    """The intent data's genre words that name their genre ("mystery", "thrillers", "science
+    fiction" for Sci-Fi; not "funny" or "scary", which no title says of itself), of at least
+    four letters, that at least `KIND_MIN_TITLES` titles hold (or, in a smaller catalog,
+    `KIND_MIN_SHARE` of them, at least 5): in a catalog without genres they are keywords,
+    searched in the items' texts (recommender/serving/text_search.py)."""
+    least = min(KIND_MIN_TITLES, max(5.0, KIND_MIN_SHARE * len(catalog.items)))
+    words: Counter = Counter()
+    for item in catalog.items:
+        tokens = "".join(c if c.isalnum() else " " for c in item.title.lower()).split()
+        words.update(set(tokens) | {" ".join(pair) for pair in zip(tokens, tokens[1:])})
+    return [phrase for phrase, genres in GENRE_LEXICON.items()
+            if len(phrase) >= 4 and phrase.count(" ") <= 1
+            and any(phrase[:3] == genre.lower()[:3] for genre in genres)
+            and phrase not in lexicon.keywords and phrase not in lexicon.genres
+            and words[phrase] >= least]

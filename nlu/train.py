@@ -19,7 +19,7 @@ import numpy as np
 from nlu.dialogue_context import CONTEXT_DIM, context_features
 from nlu.encoder import SentenceEncoder
 from nlu.entities import EntityLexicon, extract_entities
-from nlu.iard import load_seeker_messages
+from nlu.iard import IARD_TO_CONVREC, load_seeker_messages
 from nlu.intent_classifier import (
     HEAD_FORMAT,
     NGRAM_DIM,
@@ -51,6 +51,8 @@ def fingerprint(nlu_path: Path, config: IntentConfig) -> str:
     seekers = seeker_path(config)
     if seekers is not None:
         digest.update(seekers.read_bytes())
+        # the acts → intents mapping decides the seekers' labels: a changed mapping retrains
+        digest.update(json.dumps(IARD_TO_CONVREC, sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
 

@@ -42,6 +42,9 @@ class Item(Shape):
     genres: list[str]
     reason: str = Field(description="why it was picked, in words")
     score: float
+    facets: dict | None = Field(None, description="its facet values by facet name, where the "
+                                "catalog has them: a movie's runtime (minutes), certificate, "
+                                "languages, countries; a schema domain's facets")
 
 
 class Button(Shape):

@@ -109,10 +109,14 @@ def train(args: argparse.Namespace) -> int:
     # the conversational multi-task ranker (SASRec + MMoE) when recommender.ranker is mmoe;
     # --incremental: fine-tuned on the behavior log's new events (full when the catalog changed)
     progress = not getattr(args, "quiet", False)
-    if getattr(args, "incremental", False):
-        train_ranker_incremental(config, catalog, vectors, encoder, args.max_seconds, log,
-                                 progress=progress)
-    else:
-        train_ranker(config, catalog, vectors, encoder, args.force, log, progress=progress)
+    try:
+        if getattr(args, "incremental", False):
+            train_ranker_incremental(config, catalog, vectors, encoder, args.max_seconds, log,
+                                     progress=progress)
+        else:
+            train_ranker(config, catalog, vectors, encoder, args.force, log, progress=progress)
+    except SchemaError as e:  # a schema's `training:` key that config.yml does not know
+        log(f"error: {e}")
+        return 1
     log("Everything config.yml asks for is trained.")
     return 0

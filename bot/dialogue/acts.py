@@ -45,6 +45,18 @@ def split_clauses(text: str) -> list[tuple[int, int]]:
     return trimmed
 
 
+# a clause that asks about an item in focus ("whos in it", "what's it about", "is it scary"):
+# a question word first, a pronoun for the item or a question about a film's facts after it
+_ITEM_QUESTION = re.compile(
+    r"^(?:who'?s|whos|who|what'?s|whats|what|how|is|does|did|was|when)\b.*"
+    r"\b(?:it|that|this|that one|this one|in it|about|directed|plays|stars?)\b", re.IGNORECASE)
+
+
+def item_question(clause: str) -> bool:
+    """Does this clause ask about an item: "whos in it", "what is it about", "how long is it"?"""
+    return bool(_ITEM_QUESTION.search(clause.strip()))
+
+
 def act_group(intent: str) -> str | None:
     return GROUPS.get(intent)
 

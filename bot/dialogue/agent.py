@@ -28,6 +28,7 @@ from bot.dialogue.replies import (
     constraint_summary,
     domain_quick_replies,
     item_quick_replies,
+    list_quick_replies,
 )
 from bot.dialogue.state import (
     FeedbackEvent,
@@ -35,6 +36,7 @@ from bot.dialogue.state import (
     reset_preferences,
     target_items,
 )
+from bot.dialogue.title_notes import assumed_titles, unknown_titles
 from bot.dialogue.turn import run_turn
 from bot.errors import InputError, clean_message
 from bot.stores.sqlite import SessionStore
@@ -238,7 +240,7 @@ class Agent:
             reply.text = t.render("item_info", turn, answer=answer)
             if parse.slots.get("short_reply") == "first":  # a yes to "which one?"
                 reply.text = f'{t.render("first_of_list", turn)} {reply.text}'
-            reply.quick_replies = [{"title": "I'll watch it",
+            reply.quick_replies = [{"title": t.render("accept_item_button", turn),
                                     "payload": f'/accept{{"item":"{item.id}"}}'},
                                    {"title": "Not for me",
                                     "payload": f'/reject{{"item":"{item.id}"}}'}]
@@ -285,6 +287,7 @@ class Agent:
             prefer_genres=tuple(state.occasion_genres) if cold else (),
             required_genres=occasion.require if (occasion := occasion_named(state.occasion))
             else (),
+            ceilings=(occasion.ceiling,) if occasion and occasion.ceiling else (),
         )
 
     def _relaxed(self, state: SessionState, request: RecommendRequest, parse: Parse
@@ -325,7 +328,7 @@ class Agent:
         relaxed, loosened = None, []
         if not results:
             results, loosened, relaxed = self._relaxed(state, request, parse)
-        summary = constraint_summary(state.constraints, self.catalog.schema)
+        summary = constraint_summary(state.constraints, self.catalog.facet_schema)
         if not results:
             key = "no_more_results" if state.shown else "no_results"
             reply.text = t.render(key, turn, summary=summary, coverage=self.coverage())
@@ -344,12 +347,26 @@ class Agent:
             reply.text = t.render("recommend_after_preference", turn, summary=summary)
         else:
             reply.text = t.render("recommend", turn, summary=summary)
+        reply.text = " ".join([*self._title_notes(parse, turn), reply.text])
         state.last_shown = items
         state.focus_item = None  # "it" now means an item of the new list
         state.shown.extend(i["id"] for i in items if i["id"] not in state.shown)
         reply.items = items
-        reply.quick_replies = item_quick_replies(items)
+        reply.quick_replies = item_quick_replies(items) + \
+            list_quick_replies(items, self.catalog.schema, state.constraints.facets_wanted)
         return state, reply
+
+    def _title_notes(self, parse: Parse, turn: int) -> list[str]:
+        """What the reply says first about the titles named (bot/dialogue/title_notes.py)."""
+        t, notes = self.templates, []
+        unknown = unknown_titles(parse.entities)
+        if unknown:
+            notes.append(t.render("unknown_title_note", turn, name='", "'.join(unknown),
+                                  coverage=self.coverage()))
+        for typed, title in assumed_titles(parse.entities, self.catalog):
+            notes.append(t.render("assumed_title_note", turn, typed=typed, title=title,
+                                  coverage=self.coverage()))
+        return notes
 
     def _replace(self, state: SessionState, reply: Reply,
                  action: Action) -> tuple[SessionState, Reply]:
@@ -382,5 +399,6 @@ class Agent:
             key += "_many"
         reply.text = t.render(key, turn, title=names)
         reply.items = new_list
-        reply.quick_replies = item_quick_replies(new_list)
+        reply.quick_replies = item_quick_replies(new_list) + \
+            list_quick_replies(new_list, self.catalog.schema, state.constraints.facets_wanted)
         return state, reply

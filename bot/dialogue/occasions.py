@@ -4,8 +4,10 @@ and the genres that usually fit them (pure).
 The genres are soft: they pull the interest vector toward their prototypes (the turn still
 recommends across genres); `avoid` genres are hard while the occasion is in force, as a parent
 would expect ("with my 8 year old": no horror); `require` genres too: every pick has one of them
-("with my 8 year old": a children's film; the catalog has no content ratings, and Animation
-alone would let adult animation through: Perfect Blue for "a horror movie" with the kids).
+("with my 8 year old": a children's film; Animation alone would let adult animation through:
+Perfect Blue for "a horror movie" with the kids). A `ceiling` on an ordered facet too, where the
+catalog has it: with the kids, nothing rated above PG-13 (about a fifth of the films have a
+certificate; a children's film without one still passes).
 
 How long an occasion is in force (`ends_occasion`): an occasion that says who is watching
 (`holds`: the kids) holds for the rest of the topic, through refinements and new wishes ("no
@@ -32,6 +34,7 @@ class Occasion:
     phrase: str = ""  # how a reply names it: "For {phrase}, a few ... picks"
     require: tuple[str, ...] = ()  # catalog genre names one of which every pick has (hard)
     holds: bool = False  # says who is watching: holds through later requests of the topic
+    ceiling: tuple[str, str] | None = None  # (facet, highest value on its scale) (hard)
 
 
 OCCASIONS: tuple[tuple[re.Pattern, Occasion], ...] = tuple(
@@ -40,7 +43,7 @@ OCCASIONS: tuple[tuple[re.Pattern, Occasion], ...] = tuple(
          Occasion("date", ("Romance", "Comedy"), ("Horror",), phrase="date night")),
         (r"\b(kids?|children|child|family|\d+ ?(year|yr)s? ?old|sleepover|toddler|son|daughter)\b",
          Occasion("kids", ("Children", "Animation"), ("Horror",), phrase="the kids",
-                  require=("Children",), holds=True)),
+                  require=("Children",), holds=True, ceiling=("certificate", "PG-13"))),
         (r"\b(bad day|rough (day|week)|cheer (me )?up|uplifting|feel ?good|happy|sad day|"
          r"down|depressed|light|lighthearted|upbeat|fun)\b",
          Occasion("cheer up", ("Comedy", "Adventure", "Animation"), ("Horror",),

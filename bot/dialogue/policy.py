@@ -164,7 +164,7 @@ def interpret(parse: Parse, state: SessionState) -> Parse:
     - an accept or seen with no item but a wanted genre / person / keyword ("I love Robin
       Williams") is a preference.
     - "it" / "that one" guessed as the first shown item mean the item in focus (the one just
-      asked about), when there is one on the shown list.
+      asked about), when it is on the shown list or the bot's last reply was about it.
     - a negated pointer at the shown list ("not the second one", "none of these") is a rejection.
     - thanks said with a sure goodbye ("thanks bye") is a goodbye.
     """
@@ -180,7 +180,9 @@ def interpret(parse: Parse, state: SessionState) -> Parse:
         # "the second one sounds good, who's in it": "it" is the one just named, not a guess
         parse.entities = [e for e in parse.entities
                           if not (e.type == "reference" and e.confidence < 1.0)]
-    if state.focus_item in shown:
+    if state.focus_item and (state.focus_item in shown or state.last_question == "item"):
+        # the item just talked about, on the list or not ("what about saving private ryan" →
+        # its card; "ive seen it, loved it" is about it, not about the list's first)
         parse.entities = [_refocus(e, state.focus_item) for e in parse.entities]
     kinds = {e.type for e in parse.entities}
     unwanted_shown = [e for e in parse.entities if e.type == "reference" and e.polarity == UNWANTED

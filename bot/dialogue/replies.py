@@ -12,8 +12,14 @@ import yaml
 
 from recommender.domain.catalog import Catalog, Item
 from recommender.domain.constraints import Constraints, Range
-from recommender.domain.schema import DomainSchema
-from recommender.serving.facet_reasons import CURRENCY_SIGNS, mention, show_number, show_value
+from recommender.domain.schema import DomainSchema, Facet
+from recommender.serving.facet_reasons import (
+    CURRENCY_SIGNS,
+    mention,
+    scale_value,
+    show_number,
+    show_value,
+)
 
 
 @dataclass
@@ -81,16 +87,59 @@ class Templates:
         return variants[turn % len(variants)].format(**self.common, **values)
 
 
+OPENING_MAX_VALUES = 100  # a categorical facet with more values is no kind to start from
+
+
+def opening_facet(catalog: Catalog) -> str | None:
+    """The facet a schema domain's opening quick replies offer values of: its first filterable
+    categorical facet of at most `OPENING_MAX_VALUES` values (a kind: "crm", "vpn"), else its
+    first person facet (an author), else its first categorical one. Book-Crossing's thousands
+    of publishers are nothing a reader starts from; its authors are."""
+    facets = [(name, f) for name, f in catalog.schema.facets.items() if f.filterable]
+    kinds = [name for name, f in facets if f.type == "categorical"]
+    for name in kinds:
+        if len({item.facets.get(name) for item in catalog.items}) <= OPENING_MAX_VALUES:
+            return name
+    people = [name for name, f in facets if f.type == "person"]
+    return (people or kinds or [None])[0]
+
+
 def domain_quick_replies(catalog: Catalog, n: int = 3) -> list[dict]:
-    """A schema domain's opening quick replies: the `n` most common values of its first
-    filterable categorical facet, and "Surprise me"."""
+    """A schema domain's opening quick replies: the `n` most common values of its
+    `opening_facet`, and "Surprise me"."""
     schema = catalog.schema
-    first = next((name for name, f in schema.facets.items()
-                  if f.type == "categorical" and f.filterable), None)
-    counts = Counter(item.facets.get(first) for item in catalog.items) if first else Counter()
+    first = opening_facet(catalog)
+    person = first is not None and schema.facets[first].type == "person"
+    counts: Counter = Counter()
+    for item in catalog.items if first else ():
+        held = item.facets.get(first)
+        counts.update(held if isinstance(held, (list, tuple)) else [held])
     values = [show_value(v) for v, _ in counts.most_common(n + 1) if v is not None][:n]
-    return [{"title": v.capitalize(), "payload": f"a {v} {schema.noun}"} for v in values] + \
+    return [{"title": v if person else v.capitalize(),
+             "payload": f"something by {v}" if person else f"a {v} {schema.noun}"}
+            for v in values] + \
         [{"title": "Surprise me", "payload": payload("request_recommendation", surprise=True)}]
+
+
+def list_quick_replies(items: list[dict], schema: DomainSchema | None,
+                       wanted: dict | None = None) -> list[dict]:
+    """What a schema domain's list offers beside Love / Seen / Not: "More like #1" and, for
+    each person facet, "More by" the people of the shown items (an author), at most two (a
+    list's buttons then stay within the 13 a messenger shows),
+    leaving out those already asked for (`wanted`: facet → values; "More" does that)."""
+    if schema is None or not items:
+        return []
+    replies = [{"title": "More like #1", "payload": payload("refine", item=items[0]["id"])}]
+    people = [name for name, f in schema.facets.items() if f.type == "person" and f.filterable]
+    named, asked = [], {v.lower() for f in people for v in (wanted or {}).get(f, ())}
+    for item in items:
+        for facet in people:
+            for person in (item.get("facets") or {}).get(facet) or ():
+                if person.lower() not in {p.lower() for p in named} | asked:
+                    named.append(person)
+    replies += [{"title": f"More by {person}", "payload": f"something by {person}"}
+                for person in named[:2]]
+    return replies
 
 
 def domain_examples(catalog: Catalog, n: int = 3) -> str:
@@ -128,8 +177,11 @@ def constraint_summary(c: Constraints, schema: DomainSchema | None = None) -> st
     """" (comedy, from 1990–1999, not romance)" — what the current request means, or "".
     `schema`: a schema domain's, for the units of its numeric facets ("price under $10")."""
     parts = []
-    if c.genres_wanted:
-        parts.append(" or ".join(sorted(g.lower() for g in c.genres_wanted)))
+    together = c.together()
+    if together:  # "romantic comedy": "comedy and romance"
+        parts.append(" and ".join(sorted(g.lower() for g in together)))
+    if c.genres_wanted - together:
+        parts.append(" or ".join(sorted(g.lower() for g in c.genres_wanted - together)))
     if c.people_wanted:
         parts.append("with " + ", ".join(sorted(c.people_wanted)))
     if c.keywords_wanted:
@@ -147,6 +199,9 @@ def constraint_summary(c: Constraints, schema: DomainSchema | None = None) -> st
                                             facet.replace("_", " ") for v in values)))
     for facet, bounds in sorted(c.ranges.items()):
         facet_spec = schema.facets.get(facet) if schema is not None else None
+        if facet_spec is not None and facet_spec.order:  # a scale: "certificate PG-13 or lower"
+            parts.append(scale_words(facet_spec, bounds))
+            continue
         parts.append(range_words(facet, bounds, facet_spec.unit if facet_spec else None))
     negatives = sorted(g.lower() for g in c.genres_unwanted) + sorted(c.people_unwanted) \
         + sorted(c.keywords_unwanted) + sorted(
@@ -157,13 +212,26 @@ def constraint_summary(c: Constraints, schema: DomainSchema | None = None) -> st
     return f" ({'; '.join(parts)})" if parts else ""
 
 
+def scale_words(facet: Facet, bounds: Range) -> str:
+    """An ordered facet's range in its values: "certificate PG-13 or lower", "certificate R or
+    higher", "certificate PG to R"."""
+    name = facet.name.replace("_", " ")
+    low = None if bounds.low is None else bounds.low + (1 if bounds.low_open else 0)
+    high = None if bounds.high is None else bounds.high - (1 if bounds.high_open else 0)
+    if low is not None and high is not None:
+        return f"{name} {scale_value(facet, low)} to {scale_value(facet, high)}"
+    if high is not None:
+        return f"{name} {scale_value(facet, high)} or lower"
+    return f"{name} {scale_value(facet, low)} or higher"
+
+
 def range_words(facet: str, bounds: Range, unit: str | None = None) -> str:
     """"price under $10", "rating 4 or more", "minutes 20–40 min" (`unit`: the facet's)."""
     name = facet.replace("_", " ")
     low = show_number(bounds.low, unit) if bounds.low is not None else None
     high = show_number(bounds.high, unit) if bounds.high is not None else None
     if low is not None and high is not None:  # "price $5–$10", "minutes 20–40 min"
-        return f"{name} {low}–{high}" if unit and unit in CURRENCY_SIGNS else \
+        return f"{name} {low}–{high}" if unit and (unit in CURRENCY_SIGNS or " h" in low) else \
             f"{name} {bounds.low:g}–{high}"
     if high is not None:
         return f"{name} under {high}" if bounds.high_open else f"{name} {high} or less"
@@ -180,7 +248,10 @@ def answer_about(item: Item, question: str) -> str:
             return f"{name}: {plot}"
         return _facts(item, name) + " I have no plot summary for it."
     if re.search(r"\b(how long|runtime|running time|minutes|length)\b", q):
-        return f"I don't have running times, sorry. {_facts(item, name)}"
+        runtime = item.facets.get("runtime")  # the movie build's, in minutes, where known
+        if isinstance(runtime, (int, float)):
+            return f"{name} runs {show_number(runtime, 'min')}."
+        return f"I don't have its running time, sorry. {_facts(item, name)}"
     if re.search(r"\b(netflix|hulu|prime|disney|stream|streaming|where can i (watch|see))\b", q):
         return f"I don't know where {item.title} is streaming, sorry."
     if re.search(r"\b(direct|director|directed|made it|who made)\b", q):

@@ -18,6 +18,7 @@ import numpy as np
 from bot.dialogue.carryover import carry_over, is_reversal
 from bot.dialogue.interest import InterestParams, Signal, update_interest
 from bot.dialogue.occasions import ends_occasion, occasion_named
+from nlu.compound_genres import compound_genres
 from nlu.types import WANTED, Entity, Parse
 from recommender.domain.constraints import Constraints, Range
 
@@ -154,10 +155,29 @@ class FeedbackEvent:
     value: float | None = None  # the rating for "rated"
 
 
+# words around a mood that describe nothing: "no actually something happy", "just something light"
+MOOD_FILLERS = set("no nah actually instead rather then just maybe kinda bit little a lot".split())
+
+
 def has_content(text: str) -> bool:
     """True when the utterance says something beyond "recommend me a movie"."""
     words = re.findall(r"[a-z0-9']+", text.lower())
     return any(w not in GENERIC_WORDS for w in words)
+
+
+def only_moods(parse: Parse) -> bool:
+    """Does the message say nothing but soft wishes ("something happy", "no actually something
+    light")? Then its sentence vector is no description to steer by: "happy" sits next to
+    the title Happiness (1998), a bleak film; the wish's own direction (an "attribute" signal)
+    steers instead."""
+    moods = [e for e in parse.entities if e.type == "attribute"]
+    if not moods:
+        return False
+    rest = list(parse.text.lower())
+    for e in moods:
+        rest[e.start:e.end] = " " * (e.end - e.start)
+    words = re.findall(r"[a-z0-9']+", "".join(rest))
+    return all(w in GENERIC_WORDS or w in MOOD_FILLERS for w in words)
 
 
 def _add(items: list[str], item_id: str) -> None:
@@ -280,8 +300,9 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
         if has_content(parse.text) and parse.embedding is not None:
             utterance = parse.wanted_embedding if parse.wanted_embedding is not None \
                 else parse.embedding
-            if np.any(utterance):  # all-zero: everything said was unwanted
+            if np.any(utterance) and not only_moods(parse):  # all-zero: all said was unwanted
                 signals.append(Signal("utterance", utterance))
+            if np.any(utterance):
                 state.described = True
     elif intent not in ("reset", "restart"):
         # a dislike or a year limit holds whatever the turn's intent ("not that one, no horror"
@@ -312,7 +333,9 @@ def record_constraints(c: Constraints, entities: Iterable[Entity]) -> None:
     A genre, person or keyword joins its wanted or unwanted set by its polarity and leaves the
     other one ("no horror" after "horror" flips it); a year range sets the bounds. In a schema
     domain a facet value does the same within its facet, and a wanted numeric limit narrows the
-    facet's range (`merged_range`)."""
+    facet's range (`merged_range`). Genres said as one compound ("romantic comedy") are wanted
+    together (`compound_genres`)."""
+    entities = list(entities)
     sets = {"genre": (c.genres_wanted, c.genres_unwanted),
             "person": (c.people_wanted, c.people_unwanted),
             "keyword": (c.keywords_wanted, c.keywords_unwanted)}
@@ -331,6 +354,10 @@ def record_constraints(c: Constraints, entities: Iterable[Entity]) -> None:
             (unwanted_set if wanted else wanted_set).discard(entity.value)
         elif entity.type == "comparison" and entity.facet and wanted:
             c.ranges[entity.facet] = merged_range(c.ranges.get(entity.facet), entity)
+    compound = compound_genres(entities)
+    if compound:  # "romantic comedy": both genres, not either
+        c.genres_together = compound
+    c.genres_together &= c.genres_wanted
 
 
 def merged_range(old: Range | None, entity: Entity) -> Range:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from bot.dialogue.acts import act_group, joined, separate_acts, split_clauses
+from bot.dialogue.acts import act_group, item_question, joined, separate_acts, split_clauses
 from bot.dialogue.policy import (
     CONTENT_ENTITIES,
     WISHES,
@@ -26,10 +26,12 @@ from bot.dialogue.policy import (
 )
 from bot.dialogue.replies import Reply
 from bot.dialogue.state import FeedbackEvent, SessionState, target_items, update
+from nlu.clauses import clause_spans
 from nlu.types import WANTED, Act, Entity, Parse, ParseContext
 
 Agent = Any  # bot.dialogue.agent.Agent, which calls in here (importing it would be a cycle)
 
+QUESTION_RULE_CONFIDENCE = 0.75  # an item question found by `item_question`, not the classifier
 # acts whose reply is said only when the message holds nothing else ("hi! a comedy please")
 SMALL_TALK = {"greet", "thanks"}
 # the bot's reply → what it asked (bot/dialogue/short_replies.py); absent: keep the last one
@@ -45,7 +47,8 @@ def act_parses(agent: Agent, parse: Parse, context: ParseContext, split: bool) -
     its clauses when they do different things, else the parse itself."""
     if not split or parse.slots or parse.embedding is None:
         return [parse]
-    acts = sorted((a for a in parse.acts if a.end > a.start), key=lambda a: a.start)
+    acts = with_item_question(parse.text, sorted((a for a in parse.acts if a.end > a.start),
+                                                 key=lambda a: a.start))
     disjoint = all(x.end <= y.start for x, y in zip(acts, acts[1:], strict=False))
     if len(acts) >= 2 and disjoint and separate_acts([a.intent for a in acts],
                                                      [a.confidence for a in acts]):
@@ -69,6 +72,23 @@ def act_parses(agent: Agent, parse: Parse, context: ParseContext, split: bool) -
     if not separate_acts(intents, confidences):
         return [parse]
     return clauses
+
+
+def with_item_question(text: str, acts: list[Act]) -> list[Act]:
+    """`acts` (disjoint, in text order), with a question about an item made sure of: "the second
+    one sounds good whos in it" had its question act under the classifier's 0.5, so only the
+    accept acted and the question went unanswered. A question act whose clause asks about an
+    item (`item_question`) gets at least QUESTION_RULE_CONFIDENCE; when every act is feedback,
+    such a later clause that no act holds becomes a question act."""
+    sure = [dataclasses.replace(a, confidence=max(a.confidence, QUESTION_RULE_CONFIDENCE))
+            if a.intent == "ask_item_info" and item_question(text[a.start:a.end]) else a
+            for a in acts]
+    if not sure or any(act_group(a.intent) != "feedback" for a in sure):
+        return sure
+    for start, end in clause_spans(text):
+        if start >= sure[-1].end and item_question(text[start:end]):
+            return [*sure, Act("ask_item_info", QUESTION_RULE_CONFIDENCE, start, end)]
+    return sure
 
 
 def act_of(position: int, acts: list[Act]) -> int:

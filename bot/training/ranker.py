@@ -26,6 +26,7 @@ from bot.training.text_cache import cached_encoder
 from recommender.data.behavior_log import LogEvent, accepted_items, after_mark, parse_rows
 from recommender.data.history import BehaviorHistory
 from recommender.data.redial_facts import FACTS_FILE
+from recommender.domain.schema import SchemaError
 from recommender.serving.mmoe_ranker import CARD_FILE, MODEL_FILE, load_mmoe_ranker, ranker_root
 from recommender.serving.model_versions import ModelVersions
 from recommender.training.incremental import (
@@ -36,7 +37,7 @@ from recommender.training.incremental import (
 from recommender.training.log_examples import extend_history
 from recommender.training.ranker import train_conversational_ranker
 from recommender.training.ranker_card import fingerprint, is_current
-from recommender.training.ranker_config import training_config
+from recommender.training.ranker_config import RankerTrainingConfig, training_config
 
 Log = Callable[[str], None]
 
@@ -57,13 +58,26 @@ def dialogue_files(folder: Path | None) -> list[Path]:
     return files + [f for f in (folder / FACTS_FILE,) if f.exists()]
 
 
+def domain_training(config: Config, catalog) -> RankerTrainingConfig:
+    """config.yml's `recommender.training`, with a schema domain's own `training:` keys over it
+    (Book-Crossing's 92k readers and 271k books: `max_users`, `sasrec_min_count`). A bad key
+    is a SchemaError naming the schema file."""
+    schema = catalog.schema
+    if schema is None or not schema.training:
+        return training_config(config.recommender.training)
+    try:
+        return training_config({**config.recommender.training, **schema.training})
+    except ValueError as error:
+        raise SchemaError(schema.path, "training", str(error)) from None
+
+
 def train_ranker(config: Config, catalog, vectors: np.ndarray, encoder, force: bool,
                  log: Log, progress: bool = True) -> dict | None:
     """Train SASRec + MMoE when config.yml asks for the mmoe ranker and they are stale.
     Returns the model card, or None when nothing was trained."""
     if config.recommender.ranker != "mmoe":
         return None
-    settings = training_config(config.recommender.training)
+    settings = domain_training(config, catalog)
     versions = ModelVersions(ranker_root(config.ranker_models_dir))
     folder = versions.current_folder()
     movies = catalog.schema is None  # ReDial's dialogues and evidence are about movies only
@@ -150,7 +164,7 @@ def train_ranker_incremental(config: Config, catalog, vectors: np.ndarray, encod
     try:
         new_card = train_incremental(
             base, staging, versions.current_id(), catalog, vectors, history, events,
-            config.recommender, training_config(config.recommender.training),
+            config.recommender, domain_training(config, catalog),
             FineTuneSettings(max_seconds=max_seconds), log)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

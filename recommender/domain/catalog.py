@@ -10,6 +10,7 @@ them: text, a list of texts, a number, a bool), and the catalog its `schema`.
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,12 +35,16 @@ class Item:
     n_ratings: int = 0
     mean_rating: float | None = None
     sources: dict = field(default_factory=dict, compare=False, hash=False)  # field -> source key
-    # a schema domain's facet values by facet name (text facets excluded: they are in `plot`)
+    # facet values by facet name: a schema domain's (text facets excluded: they are in `plot`),
+    # or a film's runtime (minutes), certificate, languages and countries (movie build)
     facets: dict = field(default_factory=dict, compare=False, hash=False)
 
     def text(self) -> str:
-        """The text an item is embedded from: what a person would say about it."""
-        if self.facets:
+        """The text an item is embedded from: what a person would say about it. A schema item
+        is described by its facets; a film (the movie build writes `sources`, where each field
+        came from) by its film fields alone, so the facts the movie build puts in `facets`
+        (runtime, certificate, languages) leave its text, and its item vector, as they were."""
+        if self.facets and not self.sources:
             return facet_text(self.title, self.facets, self.plot)
         parts = [f"{self.title} ({self.year})" if self.year else self.title]
         if self.genres:
@@ -72,7 +77,7 @@ class Item:
     def from_json(d: dict) -> Item:
         return Item(
             id=str(d["id"]),
-            title=d["title"],
+            title=unescape_html(d["title"]),
             year=d.get("year"),
             genres=tuple(d.get("genres") or ()),
             directors=tuple(d.get("directors") or ()),
@@ -84,8 +89,26 @@ class Item:
             n_ratings=int(d.get("n_ratings") or 0),
             mean_rating=d.get("mean_rating"),
             sources=d.get("sources") or {},
-            facets=d.get("facets") or {},
+            facets=unescape_html(d.get("facets") or {}),
         )
+
+
+def unescape_html(value):
+    """Text with HTML entities written out ("Simon &amp; Schuster" → "Simon & Schuster"), in
+    lists and dicts too: Book-Crossing's titles hold them, and a catalog built before the build
+    unescaped them (recommender/data/tables.py) is read right without a rebuild. Twice-escaped
+    text ("Guide to&amp;#160;a") is unescaped twice; a no-break space is a space."""
+    if isinstance(value, str):
+        for _ in range(2):
+            if "&" not in value:
+                break
+            value = html.unescape(value).replace("\xa0", " ")
+        return value
+    if isinstance(value, (list, tuple)):
+        return type(value)(unescape_html(v) for v in value)
+    if isinstance(value, dict):
+        return {k: unescape_html(v) for k, v in value.items()}
+    return value
 
 
 def facet_text(title: str, facets: dict, description: str | None) -> str:
@@ -117,6 +140,10 @@ class Catalog:
         self.index = {item.id: row for row, item in enumerate(items)}
         self.manifest = manifest or {}
         self.schema = None  # a schema domain's DomainSchema (set by whoever loads it), else None
+        # the movie catalog's extra facts in `Item.facets` (runtime, certificate, languages,
+        # countries), described by data/domains/movies.yml restricted to them (bot/build.py);
+        # the chat filters on them and reasons name them, and nothing else changes
+        self.extra_facets = None
         self.folder: Path | None = None  # the folder it was loaded from (Catalog.load)
         self.aliases: dict[str, list[str]] = {}
         self.genres = tuple(sorted({g for item in items for g in item.genres}))
@@ -134,6 +161,12 @@ class Catalog:
         if getattr(self, "_texts", None) is None:
             self._texts = [item.text() for item in self.items]
         return self._texts
+
+    @property
+    def facet_schema(self):
+        """The DomainSchema of what the items carry in `facets`: a schema domain's schema, the
+        movie catalog's `extra_facets`, or None."""
+        return self.schema if self.schema is not None else self.extra_facets
 
     def __contains__(self, item_id: str) -> bool:
         return item_id in self.index

@@ -3,8 +3,15 @@
 Besides genres, people, keywords and years (the movie catalog's fields), a schema domain's
 facets: wanted / unwanted values per facet (a categorical, multi-valued, person or boolean facet;
 values compared by `facet_key`, so "Kanban Board" is "Kanban Boards") and numeric ranges per
-facet ("under $10": price < 10). Facet constraints are only ever set for a catalog with facets,
-so the movie catalog's behaviour and JSON are as before.
+facet ("under $10": price < 10). Facet constraints are only ever set for a catalog with facets
+(a schema domain, or the movie catalog's runtime, certificate, languages and countries), so a
+conversation that names none has the behaviour and JSON it had before.
+
+A categorical facet with an `order` (a scale: G < PG < PG-13 < R < NC-17) takes ranges too: its
+numbers are the values' 1-based positions on the scale, and an item with no value on it fails a
+range, except that it passes a ceiling ("at most PG-13") when it has one of the facet's
+`unknown_passes` values (an unrated children's or animated film). An unknown value passes an
+unwanted one ("no crm"), except on a facet with `unwanted_needs_value` ("not in English").
 """
 
 from __future__ import annotations
@@ -76,6 +83,14 @@ class Constraints:
     facets_wanted: dict[str, set[str]] = field(default_factory=dict)
     facets_unwanted: dict[str, set[str]] = field(default_factory=dict)
     ranges: dict[str, Range] = field(default_factory=dict)
+    # genres said as one compound ("romantic comedy", "a funny horror movie", "rom com"): an
+    # item must have all of them, while they are all still wanted (`together`)
+    genres_together: set[str] = field(default_factory=set)
+
+    def together(self) -> set[str]:
+        """The compound genres in force: two or more, every one still wanted."""
+        joint = self.genres_together & self.genres_wanted
+        return joint if len(joint) >= 2 else set()
 
     def is_empty(self) -> bool:
         return not (self.genres_wanted or self.genres_unwanted or self.people_wanted
@@ -108,7 +123,8 @@ class Constraints:
             "keywords_unwanted": sorted(self.keywords_unwanted),
             "year_min": self.year_min,
             "year_max": self.year_max,
-        } | ({  # only a schema domain's constraints have facets
+        } | ({"genres_together": sorted(self.genres_together)} if self.genres_together else {}
+             ) | ({  # only a schema domain's constraints have facets
             "facets_wanted": {k: sorted(v) for k, v in sorted(self.facets_wanted.items()) if v},
             "facets_unwanted": {k: sorted(v) for k, v in sorted(self.facets_unwanted.items())
                                 if v},
@@ -126,6 +142,7 @@ class Constraints:
             keywords_unwanted=set(d.get("keywords_unwanted", ())),
             year_min=d.get("year_min"),
             year_max=d.get("year_max"),
+            genres_together=set(d.get("genres_together", ())),
             facets_wanted={k: set(v) for k, v in d.get("facets_wanted", {}).items()},
             facets_unwanted={k: set(v) for k, v in d.get("facets_unwanted", {}).items()},
             ranges={k: Range.from_json(r) for k, r in d.get("ranges", {}).items()},
@@ -197,6 +214,7 @@ class ConstraintIndex:
             for person in set(item.directors) | set(item.cast):
                 self.person_rows.setdefault(person.lower(), []).append(row)
         self.years = catalog.years  # [n_items], -1 unknown
+        self.schema = catalog.facet_schema  # None: the catalog has no facets
         self._facet_rows: dict[str, dict[str, np.ndarray]] = {}  # facet → key → rows
         self._saved: dict[str, dict[str, np.ndarray]] | None = None  # facet_index.npz
         self._numbers: dict[str, np.ndarray] = {}
@@ -226,15 +244,63 @@ class ConstraintIndex:
         mask[self.facet_rows(facet).get(facet_key(value), _NO_ROWS)] = True
         return mask
 
+    def scale(self, facet: str) -> tuple[str, ...]:
+        """The ordered values of a facet with an `order` (lowest first), else ()."""
+        spec = self.schema.facets.get(facet) if self.schema is not None else None
+        return spec.order if spec is not None else ()
+
     def numbers(self, facet: str) -> np.ndarray:
-        """[n_items] float64 values of a numeric facet, NaN where unknown."""
+        """[n_items] float64 values of a numeric facet (of an ordered facet: each value's 1-based
+        position on its scale), NaN where unknown."""
         values = self._numbers.get(facet)
         if values is None:
-            values = np.array([v if isinstance(v, (int, float)) and not isinstance(v, bool)
-                               else np.nan for v in (i.facets.get(facet) for i in
-                                                     self.catalog.items)], dtype=np.float64)
+            rank = {facet_key(v): float(k + 1) for k, v in enumerate(self.scale(facet))}
+            held = (i.facets.get(facet) for i in self.catalog.items)
+            values = np.array([rank.get(facet_key(v), np.nan) if rank and isinstance(v, str)
+                               else v if isinstance(v, (int, float)) and not isinstance(v, bool)
+                               else np.nan for v in held], dtype=np.float64)
             self._numbers[facet] = values
         return values
+
+    def unknown_passing(self, facet: str) -> np.ndarray:
+        """[n_items] bool: items that pass a ceiling on `facet` without a value on its scale
+        (they hold one of its `unknown_passes` values: a genre or another facet's value)."""
+        mask = np.zeros(len(self.catalog), dtype=bool)
+        spec = self.schema.facets.get(facet) if self.schema is not None else None
+        for other, values in (spec.unknown_passes.items() if spec is not None else ()):
+            if other == "genres":
+                mask |= self.any_genre(values)
+            for value in values:
+                mask |= self.facet_mask(other, value)
+        return mask
+
+    def range_mask(self, facet: str, bounds: Range) -> np.ndarray:
+        """[n_items] bool: items inside `bounds` on `facet` (module docstring: an unknown value
+        fails, except under a ceiling on a scale with `unknown_passes`)."""
+        numbers = self.numbers(facet)
+        inside = bounds.holds(numbers)
+        if bounds.low is None and self.scale(facet):
+            inside |= np.isnan(numbers) & self.unknown_passing(facet)
+        return inside
+
+    def _needs_value(self, facet: str) -> bool:
+        spec = self.schema.facets.get(facet) if self.schema is not None else None
+        return spec is not None and spec.unwanted_needs_value
+
+    def has_value(self, facet: str) -> np.ndarray:
+        """[n_items] bool: items with some value of `facet`."""
+        mask = np.zeros(len(self.catalog), dtype=bool)
+        for rows in self.facet_rows(facet).values():
+            mask[rows] = True
+        return mask
+
+    def at_most(self, facet: str, value: str) -> np.ndarray:
+        """[n_items] bool: items at or below `value` on `facet`'s scale (as `range_mask`); every
+        item when the catalog has no such scale or value (a catalog without certificates)."""
+        scale = [facet_key(v) for v in self.scale(facet)]
+        if facet_key(value) not in scale:
+            return np.ones(len(self.catalog), dtype=bool)
+        return self.range_mask(facet, Range(high=float(scale.index(facet_key(value)) + 1)))
 
     def warm(self, valued: list[str], numeric: list[str]) -> None:
         """Build the inverted indexes of the `valued` facets and the numbers of the `numeric`
@@ -269,15 +335,18 @@ class ConstraintIndex:
     def allowed(self, constraints: Constraints, excluded_rows: np.ndarray) -> np.ndarray:
         """[n_items] bool: items that break no hard constraint and are not excluded.
 
-        An item must share at least one wanted genre and involve at least one wanted person (how
-        many it matches is a ranking feature); unwanted genres and people, and year bounds, are
-        hard. Items with an unknown year fail any year bound. Per facet likewise: at least one
-        wanted value, no unwanted one, inside its range (an unknown number fails it).
+        An item must share at least one wanted genre (all of a compound's: "romantic comedy")
+        and involve at least one wanted person (how many it matches is a ranking feature);
+        unwanted genres and people, and year bounds, are hard. Items with an unknown year fail
+        any year bound. Per facet likewise: at least one wanted value, no unwanted one, inside
+        its range (an unknown number fails it).
         """
         mask = np.ones(len(self.catalog), dtype=bool)
         mask[excluded_rows] = False
         if constraints.genres_wanted:
             mask &= self.any_genre(constraints.genres_wanted)
+        for genre in constraints.together():  # "romantic comedy": both
+            mask &= self.genre_masks.get(genre, np.zeros_like(mask))
         if constraints.people_wanted:  # "a Tarantino movie": at least one wanted person
             any_person = np.zeros_like(mask)
             for person in constraints.people_wanted:
@@ -301,6 +370,8 @@ class ConstraintIndex:
         for facet, values in constraints.facets_unwanted.items():
             for value in values:
                 mask &= ~self.facet_mask(facet, value)
+            if values and self._needs_value(facet):  # "not in English": known languages only
+                mask &= self.has_value(facet)
         for facet, bounds in constraints.ranges.items():  # unknown values fail a range
-            mask &= bounds.holds(self.numbers(facet))
+            mask &= self.range_mask(facet, bounds)
         return mask

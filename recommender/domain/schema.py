@@ -12,6 +12,7 @@ Nothing here knows a domain: "director" or "1-5 stars" come from the file.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +116,15 @@ class Facet:
     comparison -> wordings with `{value}` ("under {value}"). `aggregate`: how a numeric facet turns
     several values of one item into one. `missing`: cell values that mean "unknown" (e.g. "0").
     `synonyms`: value -> other words for it. `reason`: how a reason mentions it ("by {value}").
+    `unit_required` (numeric): a number is this facet's only with its unit, its own phrases, its
+    name or a cue that says it ("shorter than 90"), never as the domain's only numeric facet
+    ("more than 3 movies" is no runtime). `order` (categorical): the values as an ordered scale,
+    lowest first, so "at most PG-13" keeps G, PG and PG-13; `unknown_passes`: facet (or the
+    catalog's `genres`) -> values: an item without a value on the scale still passes a ceiling
+    when it has one of them (an unrated children's film passes "PG-13 at most").
+    `unwanted_needs_value` (categorical, multi-categorical): ruling a value out also rules out
+    the items whose value is unknown ("not in English": a film of unknown language is most
+    likely in English).
     """
 
     name: str
@@ -134,6 +144,10 @@ class Facet:
     date_format: str | None = None
     true_values: tuple[str, ...] = ()
     false_values: tuple[str, ...] = ()
+    unit_required: bool = False
+    order: tuple[str, ...] = ()
+    unknown_passes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    unwanted_needs_value: bool = False
 
     @property
     def multi_valued(self) -> bool:
@@ -153,6 +167,11 @@ class DomainSchema:
     interactions: TableSpec | None = None
     ratings: RatingScale | None = None
     replies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    nouns: tuple[str, ...] = ()  # other words for one item or several ("novel", "novels")
+    verbs: tuple[str, ...] = ()  # what one does with an item ("read", "reading")
+    # config.yml `recommender.training` keys this domain sets otherwise (a large catalog's
+    # `max_users`, `sasrec_min_count`); checked by `convrec train` against the known keys
+    training: dict = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
@@ -242,10 +261,10 @@ def _kind(value: Any) -> str:
 
 _FACET_COMMON = ("type", "column", "filterable", "synonyms", "reason", "description", "missing")
 _FACET_EXTRA = {
-    "categorical": (),
-    "multi_categorical": ("separator",),
+    "categorical": ("order", "unknown_passes", "unwanted_needs_value"),
+    "multi_categorical": ("separator", "unwanted_needs_value"),
     "person": ("roles", "separator"),
-    "numeric": ("unit", "comparisons", "phrases", "aggregate"),
+    "numeric": ("unit", "comparisons", "phrases", "aggregate", "unit_required"),
     "year": ("comparisons", "phrases"),
     "date": ("comparisons", "phrases", "date_format"),
     "boolean": ("true_values", "false_values"),
@@ -296,6 +315,13 @@ def _facet(file: Path, name: str, raw: Any) -> Facet:
     separator = read.get("separator", str, None)
     if separator == "":
         read.fail("must not be empty", "separator")
+    order = read.strings("order")
+    if len(set(order)) != len(order):
+        read.fail("a value is listed twice", "order")
+    unknown_passes = read.wordings("unknown_passes")
+    if unknown_passes and not order:
+        read.fail("needs `order`: only a scale's ceiling lets an unknown value pass",
+                  "unknown_passes")
     return Facet(
         name=name, type=kind, column=read.text("column", name), filterable=filterable,
         synonyms=read.wordings("synonyms"), reason=reason,
@@ -304,7 +330,10 @@ def _facet(file: Path, name: str, raw: Any) -> Facet:
         comparisons=comparisons, phrases=phrases,
         aggregate=read.choice("aggregate", AGGREGATES, None),
         date_format=read.text("date_format", None),
-        true_values=read.strings("true_values"), false_values=read.strings("false_values"))
+        true_values=read.strings("true_values"), false_values=read.strings("false_values"),
+        unit_required=read.get("unit_required", bool, False), order=order,
+        unknown_passes=unknown_passes,
+        unwanted_needs_value=read.get("unwanted_needs_value", bool, False))
 
 
 _TABLE_KEYS = ("path", "recipe", "format", "separator", "encoding", "header", "quote", "escape",
@@ -380,7 +409,8 @@ def _ratings(file: Path, raw: Any) -> RatingScale:
 
 # ---------------------------------------------------------------- the file
 
-_TOP_KEYS = ("domain", "noun", "plural", "ratings", "replies", "tables", "facets")
+_TOP_KEYS = ("domain", "noun", "plural", "nouns", "verbs", "ratings", "replies", "tables",
+             "facets", "training")
 
 
 def parse_schema(raw: Any, path: Path) -> DomainSchema:
@@ -406,7 +436,22 @@ def parse_schema(raw: Any, path: Path) -> DomainSchema:
     return DomainSchema(path=path, name=read.text("domain", path.stem), noun=noun,
                         plural=read.text("plural", noun + "s"), items=items, facets=facets,
                         interactions=interactions, ratings=ratings,
-                        replies=read.wordings("replies"))
+                        replies=read.wordings("replies"), nouns=read.strings("nouns"),
+                        verbs=read.strings("verbs"), training=read.get("training", dict, {}))
+
+
+ITEM_FACETS_COLUMN = "facets."  # a facet read from an item's `facets` (a built catalog's JSON)
+
+
+def item_facets_schema(schema: DomainSchema, items) -> DomainSchema | None:
+    """`schema` with only its facets read from the items' own `facets` (column
+    `facets.<name>`) that some item of `items` has; None when none is: the movie catalog's
+    extra facts (runtime, certificate, ...) as data/domains/movies.yml describes them, absent
+    from a catalog built before them."""
+    held = {name for item in items for name in item.facets}
+    facets = {name: facet for name, facet in schema.facets.items()
+              if facet.column == ITEM_FACETS_COLUMN + name and name in held}
+    return dataclasses.replace(schema, facets=facets) if facets else None
 
 
 def load_schema(path: Path | str) -> DomainSchema:

@@ -45,13 +45,15 @@ def well_rated(item: Item, facts: ReasonFacts) -> bool:
 
 def reason_for(item: Item, contributions: dict[str, float], constraints: Constraints,
                history_anchor: str | None, similar_anchor: str | None,
-               facts: ReasonFacts = ReasonFacts()) -> str:
+               facts: ReasonFacts = ReasonFacts(), facets: tuple[str, ...] = ()) -> str:
     """Compose "because you liked Heat; a crime thriller from the 90s" from the top drivers.
 
     contributions: this item's per-feature score shares (feature → weight * value).
     history_anchor: title of the history item with the strongest item-item link, if any.
     similar_anchor: title of a session item the person liked or pointed at, when the item is
     really close to it (the caller checks the similarity), else None.
+    facets: mentions of the facets the person limited that the item meets ("1 h 38 min", "in
+    French"), right after the genre and year ("a comedy film; 1 h 38 min; in French; ...").
     """
     drivers = sorted(((v, k) for k, v in contributions.items() if v > 0.02), reverse=True)
     parts: list[str] = []
@@ -83,6 +85,8 @@ def reason_for(item: Item, contributions: dict[str, float], constraints: Constra
         if has_year_bound and item.year:
             label = f"{label} from {item.year}".strip()
         parts.insert(0, label)
+    at = 1 if matched or (has_year_bound and item.year) else 0
+    parts[at:at] = [f for f in facets if f not in parts]
     if not parts:
         parts.append(f"well rated ({item.mean_rating:.1f}/5)" if well_rated(item, facts)
                      else "a pick to start with")

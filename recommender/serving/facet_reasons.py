@@ -11,6 +11,8 @@ order; then, as for movies (recommender/serving/explain.py), "close to what you 
 
 from __future__ import annotations
 
+import re
+
 from recommender.domain.catalog import Item
 from recommender.domain.constraints import Constraints, facet_key
 from recommender.domain.schema import DomainSchema, Facet
@@ -20,18 +22,32 @@ SEPARATOR = " · "
 CURRENCY_SIGNS = "$€£¥₹"
 
 
+MINUTE_UNITS = ("min", "mins", "minutes")
+
+
 def show_number(value: float, unit: str | None) -> str:
-    """12.0 → "12", 7.91 with "$" → "$7.91", 30 with "min" → "30 min"."""
+    """12.0 → "12", 7.91 with "$" → "$7.91", 30 with "min" → "30 min"; an hour or more of
+    minutes in hours: 98 → "1 h 38 min", 120 → "2 h"."""
     text = f"{value:g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if unit in MINUTE_UNITS and value >= 60 and float(value).is_integer():
+        hours, minutes = divmod(int(value), 60)
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     if not unit:
         return text
     return f"{unit}{text}" if unit in CURRENCY_SIGNS else f"{text} {unit}"
 
 
 def show_value(value) -> str:
-    """A categorical value as people write it: "project-management" → "project management"."""
+    """A categorical value as people write it: "project-management" → "project management";
+    a hyphen before a digit stays ("PG-13")."""
     text = str(value)
-    return text.replace("-", " ").replace("_", " ") if " " not in text else text
+    return re.sub(r"[-_](?!\d)", " ", text) if " " not in text else text
+
+
+def scale_value(facet: Facet, rank: float) -> str:
+    """The value at 1-based position `rank` of an ordered facet's scale (3 → "PG-13")."""
+    position = min(max(int(round(rank)), 1), len(facet.order))
+    return facet.order[position - 1]
 
 
 def mention(facet: Facet, value) -> str:

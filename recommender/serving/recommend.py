@@ -18,7 +18,7 @@ from recommender.domain.constraints import ConstraintIndex, Constraints
 from recommender.serving.ann import HnswIndex, IvfIndex
 from recommender.serving.diversity import mmr
 from recommender.serving.explain import ReasonFacts, reason_for
-from recommender.serving.facet_reasons import facet_reason
+from recommender.serving.facet_reasons import facet_reason, matched_facets
 from recommender.serving.ranker import (
     DEFAULT_TASK_WEIGHTS,
     DEFAULT_WEIGHTS,
@@ -33,6 +33,7 @@ from recommender.serving.text_search import (
     distinct_titles,
     keyword_pattern,
     keyword_positions,
+    keyword_rows,
 )
 
 
@@ -76,6 +77,10 @@ class RecommendRequest:
     # genres one of which every item must have (hard), beside the constraints: the occasion's
     # ("with my 8 year old": a children's film), kept when the person's own genre wish changes
     required_genres: tuple[str, ...] = ()
+    # (facet, highest value) on ordered scales every item must respect, beside the constraints:
+    # the occasion's ("with my kids": nothing rated above PG-13); no effect on a catalog without
+    # that scale
+    ceilings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -99,8 +104,8 @@ class Recommendation:
     def to_json(self) -> dict:
         return {"id": self.item.id, "title": self.item.title, "year": self.item.year,
                 "genres": list(self.item.genres), "reason": self.reason,
-                "score": round(float(self.score), 4)} | (
-                    {"facets": self.item.facets} if self.item.facets else {})
+                "score": round(float(self.score), 4),
+                "facets": dict(self.item.facets)}  # {} when it has none: the key is always there
 
 
 INTEREST_SHARE = 0.35  # of a cold start's ranking: enough to tell openers apart, not to let a
@@ -135,11 +140,12 @@ class Recommender:
         weights = {**DEFAULT_WEIGHTS, **config.weights}
         self.first_pass_weights = np.array([weights[f] for f in FEATURES], dtype=np.float32)
         self.constraint_index = ConstraintIndex(catalog)
-        if catalog.schema is not None:  # the facets' inverted indexes now, not in a turn
+        if catalog.facet_schema is not None:  # the facets' inverted indexes now, not in a turn
+            facets = catalog.facet_schema.facets
             self.constraint_index.warm(
-                [n for n, f in catalog.schema.facets.items()
+                [n for n, f in facets.items()
                  if f.type in ("categorical", "multi_categorical", "person", "boolean")],
-                [n for n, f in catalog.schema.facets.items() if f.type == "numeric"])
+                [n for n, f in facets.items() if f.type == "numeric" or f.order])
         counts = catalog.popularity  # [n_items]
         self.popularity = np.log1p(counts) / np.log1p(max(counts.max(), 1.0))  # [n_items]
         means = np.array([i.mean_rating or 0.0 for i in catalog.items], dtype=np.float32)
@@ -255,6 +261,8 @@ class Recommender:
         allowed = self.constraint_index.allowed(request.constraints, excluded)  # [n_items]
         if request.required_genres:
             allowed &= self.constraint_index.any_genre(request.required_genres)
+        for facet, value in request.ceilings:
+            allowed &= self.constraint_index.at_most(facet, value)
         if not allowed.any():
             return None
         if request.cold_start:
@@ -278,7 +286,8 @@ class Recommender:
         elif self.ann is None:  # a catalog small enough for one exact pass
             interest = self.item_vectors @ request.interest_vector  # [n_items]
         elif len(allowed_rows) > self.config.exact_search_max:
-            allowed_rows = self._pool(request.interest_vector, allowed, history, interest)
+            allowed_rows = self._pool(request.interest_vector, allowed, history, interest,
+                                      sorted(request.constraints.keywords_wanted))
         else:  # few allowed items of a large catalog: exact, on them only
             interest[allowed_rows] = self.item_vectors[allowed_rows] @ request.interest_vector
         all_features = self._features(allowed_rows, interest, history, request.constraints)
@@ -293,11 +302,12 @@ class Recommender:
                           first_pass[top])
 
     def _pool(self, interest_vector: np.ndarray, allowed: np.ndarray, history: np.ndarray,
-              interest: np.ndarray) -> np.ndarray:
+              interest: np.ndarray, keywords: list[str] = ()) -> np.ndarray:
         """[p] sorted rows a first pass over a large catalog scores: the index's `ann_pool`
         allowed items closest to the interest vector, the allowed ones among the best by
-        popularity and quality, and the `ann_pool` with the most history evidence. Fills
-        `interest` ([n_items]) at those rows, exact cosines."""
+        popularity and quality, the `ann_pool` with the most history evidence, and the
+        `ann_pool` best allowed items whose text holds a wanted keyword. Fills `interest`
+        ([n_items]) at those rows, exact cosines."""
         want = self.config.ann_pool
         found, cosines = self.ann.search(self.item_vectors, interest_vector, want, allowed)
         interest[found] = cosines
@@ -306,6 +316,8 @@ class Recommender:
         if len(evidence) > want:
             evidence = evidence[np.argpartition(-history[evidence], want - 1)[:want]]
         extra.append(evidence[allowed[evidence]])
+        extra.append(keyword_rows([self._keyword_hits(k) for k in keywords], allowed,
+                                  self.popularity + self.quality, want))
         extra = np.setdiff1d(np.concatenate(extra), found)
         interest[extra] = self.item_vectors[extra] @ interest_vector
         return np.union1d(found, extra)
@@ -356,8 +368,12 @@ class Recommender:
                 reason = facet_reason(item, catalog.schema, parts, request.constraints,
                                       history_title, similar_title, facts)
             else:
+                # the movie catalog's runtime, certificate, language the person limited
+                said = tuple(matched_facets(item, catalog.facet_schema, request.constraints)) \
+                    if catalog.facet_schema is not None and request.constraints.has_facets() \
+                    else ()
                 reason = reason_for(item, parts, request.constraints, history_title,
-                                    similar_title, facts)
+                                    similar_title, facts, said)
             results.append(Recommendation(item, float(scores[position]), reason, parts))
         return results
 
@@ -384,7 +400,9 @@ class Recommender:
                 if g in masks:
                     genre_match += masks[g][rows]
             genre_match /= len(constraints.genres_wanted)
-        if constraints.facets_wanted:  # a schema domain's genres: its wanted facet values
+        if constraints.facets_wanted and self.catalog.schema is not None:
+            # a schema domain's genres: its wanted facet values (the movie catalog keeps its
+            # genres; a language it filters on every candidate has)
             genre_match = self.constraint_index.facet_match(constraints, rows)
         person_match = np.zeros(c, dtype=np.float32)
         for person in constraints.people_wanted:

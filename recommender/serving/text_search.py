@@ -1,10 +1,13 @@
 """Text matching the recommender does over a catalog's titles and texts (pure): a keyword and
-its simple inflections in every item's text at once, and one title per list for a catalog that
-lists a book once per edition."""
+its simple inflections in every item's text at once, the items holding a wanted keyword that a
+first pass over a large catalog scores, and one title per list for a catalog that lists a book
+once per edition."""
 
 from __future__ import annotations
 
 import re
+
+import numpy as np
 
 
 def keyword_pattern(keyword: str) -> re.Pattern:
@@ -49,3 +52,19 @@ def distinct_titles(titles: list[str], excluded_titles: set[str], picked: list) 
             seen.add(key)
             kept.append(position)
     return kept
+
+
+def keyword_rows(hits: list[np.ndarray], allowed: np.ndarray, prior: np.ndarray,
+                 limit: int) -> np.ndarray:
+    """[<= limit] sorted rows of the allowed items whose text holds a wanted keyword, the best
+    by `prior` when there are more. hits: per keyword, [n_items] > 0 where it occurs;
+    allowed: [n_items] bool; prior: [n_items] (popularity and quality). A first pass over a
+    large catalog scores these beside the items nearest the interest vector, so "a book about
+    dragons" reaches the books whose text says dragons, not only those the sentence embedding
+    puts closest."""
+    if not hits or limit <= 0:
+        return np.zeros(0, dtype=np.int64)
+    rows = np.flatnonzero(np.logical_or.reduce([h > 0 for h in hits]) & allowed)
+    if len(rows) > limit:
+        rows = rows[np.argpartition(-prior[rows], limit - 1)[:limit]]
+    return np.sort(rows)

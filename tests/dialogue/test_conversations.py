@@ -104,8 +104,10 @@ def test_question_about_a_shown_item_is_answered_from_the_catalog(agent, session
 def test_every_item_has_a_reason_and_fields(agent, session_id):
     reply = say(agent, session_id, "a family animation")
     for item in reply.items:
-        assert set(item) == {"id", "title", "year", "genres", "reason", "score"}
+        assert set(item) - {"facets"} == {"id", "title", "year", "genres", "reason", "score"}
         assert item["reason"]
+        # the movie's runtime, certificate, languages, countries where the build has them
+        assert item.get("facets", {}) == agent.catalog.get(item["id"]).facets
 
 
 def test_session_resumes_after_restart(agent_config, session_id):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.serving.mmoe_ranker import usable_mix
+from recommender.serving.mmoe_ranker import CARD_FILE, usable_mix
 from tests.recommender.test_domain_ranking import write_courses
 from tests.support.domains import domain_config
 
@@ -45,3 +45,27 @@ def test_train_writes_the_domains_ranker_and_the_chat_serves_it(courses, capsys)
     assert "movie" not in reply.text.lower()
     more = agent.handle("courses-1", "more like the second one")
     assert more.items and not {i["id"] for i in more.items} & {i["id"] for i in reply.items}
+
+
+def test_a_schemas_training_keys_override_config_and_bad_ones_are_named(courses, capsys):
+    import json
+
+    from bot.cli.main import main
+
+    config_path, schema, folder = courses
+    text = schema.read_text(encoding="utf-8")
+    own = folder / "courses_capped.yml"
+    own.write_text(text + "\ntraining:\n  max_users: 12\n", encoding="utf-8")
+    assert main(["--config", str(config_path), "train", "--schema", str(own), "--force",
+                 "--quiet"]) == 0
+    capsys.readouterr()
+    cards = sorted((folder / "domains" / "courses" / "models" / "ranker" / "versions")
+                   .glob("*/" + CARD_FILE))
+    card = json.loads(cards[-1].read_text())
+    assert card["settings"]["max_users"] == 12, "the schema's cap, not config.yml's 0"
+    bad = folder / "courses_bad.yml"
+    bad.write_text(text + "\ntraining:\n  max_userz: 12\n", encoding="utf-8")
+    assert main(["--config", str(config_path), "train", "--schema", str(bad), "--force",
+                 "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "courses_bad.yml" in err and "max_userz" in err

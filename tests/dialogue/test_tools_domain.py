@@ -82,3 +82,19 @@ def test_a_new_category_lets_go_of_the_old_ones_feature_and_price(tools_agent):
     assert all(i["facets"]["category"] == "crm" and i["facets"]["free_plan"] is True
                for i in crm.items)
     assert "left out" in crm.text and "price limit" in crm.text  # says what it let go
+
+
+def test_an_app_for_invoicing_is_a_request_for_invoicing_tools(tools_agent):
+    reply = tools_agent.handle("tools-apps", "an app for invoicing")
+    assert reply.intent["name"] == "request_recommendation", reply.text
+    assert len(reply.items) == 3
+    assert all("invoicing" in [s.lower() for s in item["facets"]["subcategories"]]
+               for item in reply.items)
+
+
+def test_quick_replies_offer_categories_first_and_more_like_a_shown_tool(tools_agent):
+    greet = tools_agent.handle("tools-buttons", "hi")
+    assert [r["payload"].endswith(" tool") for r in greet.quick_replies[:-1]] == [True] * 3
+    listed = tools_agent.handle("tools-buttons", "a crm")
+    titles = [r["title"] for r in listed.quick_replies]
+    assert "More like #1" in titles and not any(t.startswith("More by") for t in titles)

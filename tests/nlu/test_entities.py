@@ -282,6 +282,8 @@ CASES = [
     # references to the last shown list
     ("the second one", THREE_SHOWN, [("reference", "2", W, {"item_ids": ("79132",)})]),
     ("the 2nd", THREE_SHOWN, [("reference", "2", W, {"item_ids": ("79132",)})]),
+    ("what's the second about", THREE_SHOWN, [("reference", "2", W, {"item_ids": ("79132",)})]),
+    ("is the third any good", THREE_SHOWN, [("reference", "3", W, {"item_ids": ("2762",)})]),
     ("the first two", THREE_SHOWN, [("reference", "1,2", W, {"item_ids": ("6", "79132")})]),
     ("that one", THREE_SHOWN, [("reference", "1", W, {"item_ids": ("6",), "confidence": 0.5})]),
     ("that one", ONE_SHOWN, [("reference", "1", W, {"item_ids": ("1221",)})]),

@@ -11,7 +11,7 @@ import torch
 
 from nlu.clauses import clause_spans
 from nlu.evaluation import micro_f1_sets, single_label_scores
-from nlu.iard import conversation_folds, gold_titles, load_seeker_messages
+from nlu.iard import IARD_TO_CONVREC, conversation_folds, gold_titles, load_seeker_messages
 from nlu.intent_classifier import (
     IntentClassifier,
     IntentConfig,
@@ -21,7 +21,7 @@ from nlu.intent_classifier import (
     delexicalize,
 )
 from nlu.parse import delexicalised_offsets
-from nlu.train import ROOT, train_intents
+from nlu.train import ROOT, fingerprint, train_intents
 
 
 def _clauses(text: str) -> list[str]:
@@ -144,6 +144,34 @@ def test_seeker_messages_map_acts_and_find_gold_titles(tmp_path):
     [title] = messages[0].titles
     assert (messages[0].text[title.start:title.end], title.item_id) == ("Enchanted (2007)", "42")
     assert conversation_folds(messages, 2) == [0, 0, 1, 1, 0]
+
+
+def test_a_start_over_is_a_new_request_not_a_reset(tmp_path):
+    """IARD's STO (the seeker starts a new query) asks for recommendations on a new basis; it
+    never asks to forget what was said, which is what convrec's `reset` does."""
+    path = tmp_path / "iard.json"
+    path.write_text(json.dumps([{"conversation_id": "9", "conversation": [
+        {"participant": "USER", "utterance": "I could also go for a comedy",
+         "dialogue_acts": [{"intent": "STO"}]},
+        {"participant": "USER", "utterance": "sounds good...how about a good action",
+         "dialogue_acts": [{"intent": "ACC"}, {"intent": "STO"}]},
+    ]}]))
+    assert [(m.intents, m.single) for m in load_seeker_messages(path)] == [
+        (("request_recommendation",), "request_recommendation"),
+        (("accept", "request_recommendation"), None),
+    ]
+
+
+def test_a_changed_act_mapping_makes_the_trained_head_stale(tmp_path, monkeypatch):
+    """The seekers' labels come from IARD_TO_CONVREC: a head trained on the old mapping retrains."""
+    nlu_file = tmp_path / "nlu.yml"
+    nlu_file.write_text("version: '3.1'\nnlu: []\n")
+    seekers = tmp_path / "iard.json"
+    seekers.write_text(json.dumps(IARD_SAMPLE))
+    config = IntentConfig(seeker_data=str(seekers))
+    before = fingerprint(nlu_file, config)
+    monkeypatch.setitem(IARD_TO_CONVREC, "STO", "reset")
+    assert fingerprint(nlu_file, config) != before
 
 
 def test_a_year_that_is_not_the_catalogs_gives_no_gold_title():

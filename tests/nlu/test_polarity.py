@@ -69,6 +69,13 @@ CASES = [
                                                   "Christopher Nolan": W}),
     ("nothing by Spielberg i love Kubrick", {"Steven Spielberg": U, "Stanley Kubrick": W}),
     ("I can't stand romance how about sci-fi", {"Romance": U, "Sci-Fi": W}),
+    # someone else's taste, then the speaker's own "but I don't"
+    ("my girlfriend likes horror but i dont", {"Horror": U}),
+    ("my girlfriend likes horror but i dont, something we can both watch", {"Horror": U}),
+    ("she loves romance, not me", {"Romance": U}),
+    ("my wife is into westerns but I'm not. a thriller?", {"Western": U, "Thriller": W}),
+    ("my son loves animation but i dont mind", {"Animation": W}),
+    ("my kids like comedies but i don't like musicals", {"Comedy": W, "Musical": U}),
 ]
 
 

@@ -37,6 +37,27 @@ def test_titles_on_the_fixture(lexicon, text, expected):
     assert titles(text, lexicon) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # typed in lower case, as most people do: a cued phrase that ends its clause
+    ("what about tenet", [("unknown_title", "tenet")]),
+    ("have you seen oppenheimer?", [("unknown_title", "oppenheimer")]),
+    ("i liked the matrix and get out", [("title", "2571"), ("unknown_title", "get out")]),
+    ("i loved barbie and oppenheimer", [("unknown_title", "barbie"), ("unknown_title",
+                                                                      "oppenheimer")]),
+    # no title: times, a film's parts, pronouns, people, vague words, what follows a clause
+    ("what about tonight", []),
+    ("how about something else", []),
+    ("i liked the acting", []),
+    ("i hated the ending", []),
+    ("i saw it with my wife", []),
+    ("i watched it yesterday", []),
+    ("i loved it and so did my wife", []),
+    ("i like dogs", []),  # "like" is no cue in lower case: a taste, not a title
+])
+def test_lower_case_titles_on_the_fixture(lexicon, text, expected):
+    assert titles(text, lexicon) == expected
+
+
 def test_an_unknown_title_is_an_entity_with_its_own_text(lexicon):
     text = "I loved The Matrix (2021) a lot"
     [entity] = [e for e in extract_entities(text, lexicon) if e.type == "unknown_title"]
@@ -62,4 +83,24 @@ def real_lexicon() -> EntityLexicon:
     ("Heat (1995)", [("title", "6")]),  # the year in brackets is the evidence
 ])
 def test_the_issues_titles_on_the_built_catalog(real_lexicon, text, expected):
+    assert titles(text, real_lexicon) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a sequel number the catalog's title lacks: a title the catalog lacks, not the first film
+    ("john wick 4 was great", [("unknown_title", "john wick 4")]),
+    ("I loved Dune Part Two", [("unknown_title", "Dune Part Two")]),
+    ("I loved John Wick: Chapter 2", [("unknown_title", "John Wick: Chapter 2")]),
+    ("i liked toy story 4", [("unknown_title", "toy story 4")]),
+    # a part the catalog holds is that part
+    ("what about toy story 3", [("title", "78499")]),
+    ("the godfather part 2", [("title", "1221")]),
+    ("rocky 4", [("title", "2411")]),
+    # a number that counts something is no part
+    ("I saw the matrix 2 weeks ago", [("title", "2571")]),
+    # lower case, as typed: a cued name the catalog lacks
+    ("what about tenet", [("unknown_title", "tenet")]),
+    ("i liked parasite and get out", [("title", "2256"), ("unknown_title", "get out")]),
+])
+def test_sequels_and_lower_case_on_the_built_catalog(real_lexicon, text, expected):
     assert titles(text, real_lexicon) == expected
