@@ -318,7 +318,8 @@ def extract_entities(
         )
     if lexicon.facets is not None:
         candidates += facet_candidates(text, words, lexicon.facets, context)
-    chosen = mark_unknown_titles(words, _resolve(candidates, n), lexicon.item_years)
+    chosen = mark_unknown_titles(words, _resolve(candidates, n), lexicon.item_years,
+                                 lexicon.reference_year)
     chosen += _keyword_phrases(words, chosen)
 
     covered = [False] * n

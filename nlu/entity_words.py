@@ -336,6 +336,9 @@ TITLE_CUES = _words(
     named"""
 )
 # Capitals are no evidence for an ordinary one-word title after these: "set in Chicago".
+# "the new Dune", "the latest Mission: Impossible": the newest film of that title is meant, and
+# none, if the catalog's is years old (nlu/unknown_titles.py)
+NEW_CUES = _words("new newest latest upcoming recent")
 LOCATIVES = _words("in at to from near around across into through outside inside visit")
 # An all-number title ("Seven") is no title before these: "seen two of them", "seen 3 times".
 NUMBER_FOLLOWERS = _words("of times more others other years hours minutes days weeks months or")

@@ -22,6 +22,7 @@ from nlu.entity_words import (
     GENRE_LEXICON,
     LOCATIVES,
     MOVIE_NOUNS,
+    NEW_CUES,
     NUMBER_FOLLOWERS,
     STOPWORDS,
     TITLE_CUE_BIGRAMS,
@@ -123,8 +124,11 @@ def _judged_at_start(words: list[Word], i: int, j: int) -> bool:
 
 
 def _choose_ids(
-    entry: TitleEntry, lexicon: EntityLexicon, shown_ids: list[str], year: int | None
+    entry: TitleEntry, lexicon: EntityLexicon, shown_ids: list[str], year: int | None,
+    newest: bool = False,
 ) -> tuple[str, ...]:
+    """The films a title means: one shown, the one of the year typed, the newest after "the
+    new", else the most rated and those nearly as rated."""
     ids = entry.item_ids
     for shown in shown_ids:
         if shown in ids:
@@ -133,6 +137,8 @@ def _choose_ids(
         dated = tuple(i for i in ids if lexicon.item_years.get(i) == year)
         if dated:
             return dated[:1]
+    if newest:
+        return (max(ids, key=lambda i: lexicon.item_years.get(i, 0)),)
     top = lexicon.popularity.get(ids[0], 0)
     close = [i for i in ids[1:] if lexicon.popularity.get(i, 0) >= AMBIGUOUS_SHARE * top]
     return (ids[0], *close)[:MAX_AMBIGUOUS_IDS]
@@ -190,7 +196,8 @@ def title_candidates(
             if shown_id:  # "the godfather one" after showing Part II means Part II
                 ids = (shown_id,)
             else:
-                ids = _choose_ids(entry, lexicon, shown_ids, year)
+                newest = i > 0 and words[i - 1].norm in NEW_CUES and joined(words[i].gap_before)
+                ids = _choose_ids(entry, lexicon, shown_ids, year, newest)
             candidate = Candidate("title", i, j, (ids[0],), confidence, RANK["title"], item_ids=ids)
             if year is not None and lexicon.item_years.get(ids[0]) == year:
                 candidate.end = j + 1  # "Psycho (1998)": the year belongs to the title

@@ -3,22 +3,34 @@
 After overlaps are resolved (`nlu.entities`), three patterns turn title candidates, or plain
 capitalised words, into an "unknown_title" candidate whose value is the surface text:
 - a title followed by a year that none of its films has (±1): "Parasite (2019)" is not
-  Parasite (1982); the year is part of the unknown title;
+  Parasite (1982); the year is part of the unknown title (no relation to the catalog's film);
 - two titles with nothing between them: "Top Gun Maverick" is not Top Gun + Maverick (1994);
 - a title followed by a sequel number the catalog's title lacks: "john wick 4", "Dune Part Two",
   "John Wick: Chapter 2" are not John Wick or Dune (a part the catalog holds, "toy story 3",
   "the godfather part 2", matched the longer title already);
+- a title after "new" / "latest" / "upcoming" whose films are all older than the catalog's last
+  `NEW_YEARS` years: "the new Dune movie" is not Dune (1984) in a catalog that ends in 2016
+  ("the new Star Wars" may be The Force Awakens (2015) there, and stays a title);
 - capitalised words that are no entity, after a title cue ("seen Oppenheimer", "I liked
   Parasite and Get Out", "what about Barbie"): up to MAX_WORDS words;
 - lower-case words, as most people type, only where nothing else can be meant: after a strong cue
   ("what about tenet", "have you seen oppenheimer", "i liked parasite and get out") up to the end
   of the clause, none of them an entity, a pronoun or a word for a film's parts or a time
   ("what about tonight", "liked the acting", "saw it with my wife" stay no title).
+
+An unknown title of the second, third and fourth patterns keeps the catalog film it continues as
+its item ids ("john wick 4" → John Wick (2014)): the chat goes by that film, saying so.
 """
 
 from __future__ import annotations
 
-from nlu.entity_words import NUMBER_FOLLOWERS, STOPWORDS, TITLE_CUE_BIGRAMS, TITLE_CUES
+from nlu.entity_words import (
+    NEW_CUES,
+    NUMBER_FOLLOWERS,
+    STOPWORDS,
+    TITLE_CUE_BIGRAMS,
+    TITLE_CUES,
+)
 from nlu.normalize import is_number
 from nlu.utterance import RANK, Candidate, Word, joined
 
@@ -45,14 +57,18 @@ _NOT_FIRST = frozenset("""with for in at on to from by about of into over after 
 like as than because since until a an""".split())  # "the" may start a title ("the batman")
 
 
-def _unknown(start: int, end: int, char_end: int | None = None) -> Candidate:
+def _unknown(start: int, end: int, char_end: int | None = None,
+             related: tuple[str, ...] = ()) -> Candidate:
+    """An unknown title over words[start:end]; `related`: the catalog's film(s) it continues
+    ("john wick 4" → John Wick), kept as its item ids so the chat can go by them."""
     return Candidate(UNKNOWN_TITLE, start, end, ("",), 0.7, RANK[UNKNOWN_TITLE],
-                     char_end=char_end)
+                     char_end=char_end, item_ids=related)
 
 
 _PART_WORDS = frozenset(("part", "chapter", "episode", "vol", "volume"))
 _SEQUEL_GAPS = frozenset(("", ":", "-"))
 MAX_SEQUEL = 12  # "ocean's 13" is past the number words normalize.py maps; digits count anyway
+NEW_YEARS = 3  # "the new X": a film of the catalog's last NEW_YEARS years may be the one meant
 
 
 def sequel_end(words: list[Word], k: int) -> int | None:
@@ -77,6 +93,18 @@ def _years_fit(title: Candidate, year: Candidate, item_years: dict[str, int]) ->
                             for y in years)
 
 
+def _newer_than_catalog(words: list[Word], title: Candidate, item_years: dict[str, int],
+                        newest_year: int | None) -> bool:
+    """Is the title named as a new film ("the new Dune") while every film of that title in the
+    catalog is older than its last NEW_YEARS years?"""
+    k = title.start - 1
+    if newest_year is None or k < 0 or words[k].norm not in NEW_CUES \
+            or not joined(words[title.start].gap_before):
+        return False
+    years = [item_years[i] for i in title.item_ids if i in item_years]
+    return bool(years) and max(years) <= newest_year - NEW_YEARS
+
+
 def _cued(words: list[Word], i: int) -> bool:
     """A title cue before word i: "seen X", "liked X", "what about X", "X and" after a title."""
     before = words[i - 1].norm if i > 0 and joined(words[i].gap_before) else ""
@@ -84,9 +112,10 @@ def _cued(words: list[Word], i: int) -> bool:
     return before in TITLE_CUES or f"{before2} {before}" in TITLE_CUE_BIGRAMS
 
 
-def mark_unknown_titles(words: list[Word], chosen: list[Candidate], item_years: dict[str, int]
-                        ) -> list[Candidate]:
-    """`chosen` (resolved, non-overlapping candidates) with the patterns above rewritten."""
+def mark_unknown_titles(words: list[Word], chosen: list[Candidate], item_years: dict[str, int],
+                        newest_year: int | None = None) -> list[Candidate]:
+    """`chosen` (resolved, non-overlapping candidates) with the patterns above rewritten;
+    `newest_year`: the catalog's newest item year (no "new X" pattern without it)."""
     out = sorted(chosen, key=lambda c: c.start)
     by_start = {c.start: c for c in out}
     drop: set[int] = set()
@@ -105,11 +134,15 @@ def mark_unknown_titles(words: list[Word], chosen: list[Candidate], item_years: 
         elif (after is not None and after.type == "title" and joined(words[c.end].gap_before)
               and words[c.end].capital):
             drop.update((id(c), id(after)))
-            added.append(_unknown(c.start, after.end))
+            added.append(_unknown(c.start, after.end, related=c.item_ids[:1]))  # Top Gun
         elif (end := sequel_end(words, c.end)) is not None:
             drop.add(id(c))
             drop.update(id(o) for o in out if c.end <= o.start < end)
-            added.append(_unknown(c.start, end))
+            added.append(_unknown(c.start, end, related=c.item_ids[:1]))
+        elif (_newer_than_catalog(words, c, item_years, newest_year)
+              and not any(o.start <= c.start - 1 < o.end for o in out)):
+            drop.add(id(c))
+            added.append(_unknown(c.start - 1, c.end, related=c.item_ids[:1]))
     kept = [c for c in out if id(c) not in drop] + added
     taken = {k for c in kept for k in range(c.start, c.end)}
     follows_title = {c.end for c in kept if c.type in ("title", UNKNOWN_TITLE)}

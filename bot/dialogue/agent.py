@@ -36,7 +36,7 @@ from bot.dialogue.state import (
     reset_preferences,
     target_items,
 )
-from bot.dialogue.title_notes import assumed_titles, unknown_titles
+from bot.dialogue.title_notes import assumed_titles, related_titles, unknown_titles
 from bot.dialogue.turn import run_turn
 from bot.errors import InputError, clean_message
 from bot.stores.sqlite import SessionStore
@@ -360,7 +360,11 @@ class Agent:
         """What the reply says first about the titles named (bot/dialogue/title_notes.py)."""
         t, notes = self.templates, []
         unknown = unknown_titles(parse.entities)
-        if unknown:
+        related = related_titles(parse.entities, self.catalog)
+        if unknown and related:
+            notes.append(t.render("unknown_title_related_note", turn, name='", "'.join(unknown),
+                                  coverage=self.coverage(), related=" and ".join(related)))
+        elif unknown:
             notes.append(t.render("unknown_title_note", turn, name='", "'.join(unknown),
                                   coverage=self.coverage()))
         for typed, title in assumed_titles(parse.entities, self.catalog):

@@ -280,6 +280,15 @@ def update(state: SessionState, parse: Parse, params: InterestParams,
                     if vector is not None:
                         signals.append(Signal("attribute", vector,
                                               SOFT_WISH_GENRES * weight / total))
+            elif entity.type == "unknown_title" and wanted:
+                # a film the catalog lacks that continues one it has ("john wick 4"): go by
+                # that one (the reply says so); its sequel's fan has seen it
+                for item_id in entity.item_ids:
+                    _add(state.positive_items, item_id)
+                    _add(state.seen, item_id)
+                    vector = item_vector(item_id)
+                    if vector is not None:
+                        signals.append(Signal("reference", vector))
             elif entity.type in ("title", "reference"):
                 for item_id in entity.item_ids:
                     vector = item_vector(item_id)

@@ -1,7 +1,8 @@
 """What a reply says about the titles a message named, before its list.
 
 - A title the catalog lacks ("what about tenet", NLU type `unknown_title`): say so, with what the
-  catalog covers, then show what it has.
+  catalog covers, then show what it has; for a sequel or a new film of a title it has ("john
+  wick 4"), going by that one (`related_titles`).
 - A title taken on thin evidence: typed in lower case, with no year, and matched to a film almost
   nobody rated ("i liked parasite" → Parasite (1982), 1 rating). The person most likely means a
   newer, famous film the catalog lacks; say which film convrec took, so that they can correct it
@@ -21,6 +22,18 @@ def unknown_titles(entities: list[Entity]) -> list[str]:
     return list(dict.fromkeys(e.text for e in entities if e.type == "unknown_title" and e.text))
 
 
+def related_titles(entities: list[Entity], catalog: Catalog) -> list[str]:
+    """"Title (Year)" of the catalog films that wanted unknown titles continue ("john wick 4" →
+    John Wick (2014)), in order, without repeats."""
+    ids = dict.fromkeys(i for e in entities if e.type == "unknown_title"
+                        and e.polarity == WANTED for i in e.item_ids)
+    return [_dated(catalog.get(i)) for i in ids]
+
+
+def _dated(item) -> str:
+    return f"{item.title} ({item.year})" if item.year else item.title
+
+
 def assumed_titles(entities: list[Entity], catalog: Catalog) -> list[tuple[str, str]]:
     """(typed text, "Title (Year)") for each wanted title matched on thin evidence (above)."""
     if catalog.schema is not None:
@@ -33,5 +46,5 @@ def assumed_titles(entities: list[Entity], catalog: Catalog) -> list[tuple[str, 
             continue
         item = catalog.get(e.item_ids[0])
         if item.n_ratings < OBSCURE_RATINGS:
-            out.append((e.text, f"{item.title} ({item.year})" if item.year else item.title))
+            out.append((e.text, _dated(item)))
     return out

@@ -23,3 +23,18 @@ def test_a_well_known_title_gets_no_note(talk):
     [reply] = talk("i loved the matrix")
     assert "I took" not in reply.text and "I don't know" not in reply.text
     assert reply.items
+
+
+def test_a_sequel_the_catalog_lacks_goes_by_the_film_it_continues(talk, agent):
+    [reply] = talk("i loved john wick 4, anything like it?")
+    assert reply.text.startswith('I don\'t know "john wick 4"')
+    assert "I'll go by John Wick (2014)" in reply.text
+    assert reply.items and "115149" not in {i["id"] for i in reply.items}  # they have seen it
+    # the list follows John Wick: action films, and at least one reason names it
+    assert all("Action" in agent.catalog.get(i["id"]).genres for i in reply.items)
+    assert any("John Wick" in i["reason"] for i in reply.items)
+
+
+def test_an_unknown_new_title_without_an_older_namesake_goes_by_nothing(talk):
+    [reply] = talk("what about tenet")
+    assert "go by" not in reply.text

@@ -101,6 +101,26 @@ def test_the_issues_titles_on_the_built_catalog(real_lexicon, text, expected):
     # lower case, as typed: a cued name the catalog lacks
     ("what about tenet", [("unknown_title", "tenet")]),
     ("i liked parasite and get out", [("title", "2256"), ("unknown_title", "get out")]),
+    # "the new X" when the catalog's X is years older than its newest films (2016 here)
+    ("have you seen the new dune movie?", [("unknown_title", "new dune")]),
+    ("I want to see the latest Mission: Impossible",
+     [("unknown_title", "latest Mission: Impossible")]),
+    ("I liked Dune", [("title", "2021")]),
+    # the catalog has a recent film of that title: the new one is that one
+    ("is the new Star Wars any good?", [("title", "122886")]),  # The Force Awakens (2015)
+    ("I loved the new Ghostbusters", [("title", "160080")]),
+    ("the new jungle book was great", [("title", "137857")]),
 ])
 def test_sequels_and_lower_case_on_the_built_catalog(real_lexicon, text, expected):
     assert titles(text, real_lexicon) == expected
+
+
+@pytest.mark.parametrize(("text", "related"), [
+    ("john wick 4 was great", ("115149",)),  # John Wick (2014): the film it continues
+    ("Top Gun Maverick was great", ("1101",)),  # Top Gun (1986)
+    ("I liked Parasite (2019)", ()),  # a namesake of another year is no relation
+    ("have you seen Oppenheimer", ()),
+])
+def test_an_unknown_sequel_keeps_the_film_it_continues(real_lexicon, text, related):
+    [entity] = [e for e in extract_entities(text, real_lexicon) if e.type == "unknown_title"]
+    assert entity.item_ids == related
