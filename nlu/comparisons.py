@@ -244,14 +244,18 @@ def find_comparisons(text: str, facets: list[NumericFacet],
                     add(Comparison(facet.name, op, m.start(), end,
                                    **_bounds(op, value, op == BELOW and "most" not in
                                              wording and "up to" not in wording)))
-    between = re.compile(r"\b(?:between|from)\s" + _NUMBER.format(p="a") + r"\s?(?:and|to|-)\s?"
+    # "between 10 and 20 dollars", "from 90 minutes to 2 hours" (each end in its own unit)
+    between = re.compile(r"\b(?:between|from)\s" + _NUMBER.format(p="a")
+                         + r"(?:\s?(?P<aunit>(?!and\b|to\b)[a-z$€£%]+))?\s?(?:and|to|-)\s?"
                          + _NUMBER.format(p="b") + _UNIT + r"(?!\w)")
     for m in between.finditer(lowered):
         unit = _written_unit(m, "b", m.group("unit"))
         facet = _facet_for(facets, m.group("asign") or m.group("bsign"), unit, "",
                            lowered[:m.start()])
-        if facet is not None:
-            low, high = sorted(_in_facet_unit(_value(m, p), facet, unit) for p in "ab")
+        first = _written_unit(m, "a", m.group("aunit")) or unit
+        if facet is not None and (m.group("aunit") is None or facet.factor(first) is not None):
+            low, high = sorted((_in_facet_unit(_value(m, "a"), facet, first),
+                                _in_facet_unit(_value(m, "b"), facet, unit)))
             add(Comparison(facet.name, BETWEEN, m.start(), m.end(), low=low, high=high))
     cues = "|".join(re.escape(c) for c in sorted(CUES, key=len, reverse=True))
     limit = re.compile(r"\b(?P<cue>" + cues + r")\s" + _NUMBER.format(p="") + _UNIT

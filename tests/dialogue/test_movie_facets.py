@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.comparisons import ABOVE, BELOW, NumericFacet, find_comparisons
+from nlu.comparisons import ABOVE, BELOW, BETWEEN, NumericFacet, find_comparisons
 
 RUNTIME = NumericFacet("runtime", "min", unit_required=True)
 SCALE = ("G", "PG", "PG-13", "R", "NC-17")
@@ -33,6 +33,10 @@ def limit(text: str) -> tuple:
     ("no longer than 100 minutes", ("runtime", BELOW, None, 100.0, False, False)),
     ("under an hour and a half", ("runtime", BELOW, None, 90.0, False, True)),
     ("2.5 hours or more", ("runtime", ABOVE, 150.0, None, False, False)),
+    # a range whose ends carry their own units
+    ("between 90 minutes and 2 hours", ("runtime", BETWEEN, 90.0, 120.0, False, False)),
+    ("from 90 min to 2h", ("runtime", BETWEEN, 90.0, 120.0, False, False)),
+    ("between 1 and 2 hours", ("runtime", BETWEEN, 60.0, 120.0, False, False)),
 ])
 def test_runtime_phrases_are_limits_in_minutes(text, expected):
     assert limit(text) == expected
