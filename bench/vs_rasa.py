@@ -59,10 +59,11 @@ from turn_latency import SCRIPT, machine  # noqa: E402
 
 from bot.build import build_agent, ensure_encoder  # noqa: E402
 from bot.config import load_config  # noqa: E402
+from nlu import intent_encoder  # noqa: E402
 from nlu.entities import EntityLexicon, extract_entities  # noqa: E402
 from nlu.iard import IARD_TO_CONVREC, IARD_UNMAPPED  # noqa: E402
 from nlu.intent_classifier import IntentClassifier, delexicalize  # noqa: E402
-from nlu.train import macro_f1  # noqa: E402
+from nlu.train import ENCODER_FOLDER, macro_f1  # noqa: E402
 from nlu.training_data import load_nlu_yaml, parse_example, split_train_test  # noqa: E402
 from recommender.domain.catalog import Catalog  # noqa: E402
 
@@ -439,6 +440,9 @@ def nlu_quality(config_path: Path, work: Path) -> dict:
     encoder = ensure_encoder(config, lambda message: None)
     classifier = IntentClassifier.load(work / "convrec_intent",
                                        threshold=config.nlu.intent.threshold)
+    # the head reads its fine-tuned copy of the encoder when it was trained with one
+    encoder = intent_encoder.load(work / "convrec_intent" / ENCODER_FOLDER,
+                                  config.nlu.encoder) or encoder
     # the classifier reads the text as parse() gives it: entity spans replaced by their type
     lexicon = EntityLexicon.from_catalog(Catalog.load(config.catalog_dir))
     texts = [text for text, _ in iard]

@@ -21,7 +21,7 @@ from bot.dialogue.replies import Templates, domain_examples
 from bot.stores.sqlite import SessionStore
 from bot.voice.language_model import ensure_voice_model
 from bot.voice.speech import Recognizer
-from nlu import encoder_export
+from nlu import encoder_export, intent_encoder
 from nlu.encoder import SentenceEncoder
 from nlu.entities import EntityLexicon
 from nlu.facet_lexicon import FacetLexicon
@@ -30,7 +30,7 @@ from nlu.item_nouns import ItemNouns
 from nlu.lexicon_cache import cached_lexicon
 from nlu.parse import NluPipeline
 from nlu.schema_lexicon import schema_lexicon
-from nlu.train import is_current, train_intents
+from nlu.train import ENCODER_FOLDER, is_current, train_intents
 from recommender.data import item_vectors
 from recommender.data.domain_build import build_domain, is_built
 from recommender.data.history import BehaviorHistory
@@ -170,8 +170,11 @@ def build_agent(config: Config | None = None, log: Log = lambda message: None,
     item_nouns = (ItemNouns.build(schema.noun, schema.plural, schema.nouns, schema.verbs)
                   if schema is not None else None)  # "a mystery novel" read as a request
     nlu = NluPipeline(utterance_encoder, lexicon, ensure_intent_model(config, encoder, log),
-                      item_nouns)
+                      item_nouns, intent_encoder.load(config.models_dir / "intent" / ENCODER_FOLDER,
+                                                      config.nlu.encoder))
     encoder.encode(["warm up"])  # load the model now, not on the first message
+    if nlu.intent_encoder is not None:
+        nlu.intent_encoder.encode(["warm up"])
     store = make_store(config)
     templates = make_templates(config, catalog)
     return Agent(config, catalog, recommender, nlu, store, templates)

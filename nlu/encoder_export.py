@@ -139,16 +139,17 @@ def _check(model, folder: Path) -> float:
     return worst
 
 
-def export(folder: Path, log: Log = print) -> dict:
-    """Export the packaged model into `folder` (data/build/models/encoder); returns the record.
-    Raises EncoderExportError (OnnxEncoderError without onnxruntime) and leaves any previous
-    export as it was."""
+def export(folder: Path, log: Log = print, model=None) -> dict:
+    """Export the packaged model (or `model`, a fine-tuned copy: nlu/intent_encoder.py) into
+    `folder` (data/build/models/encoder); returns the record. Raises EncoderExportError
+    (OnnxEncoderError without onnxruntime) and leaves any previous export as it was."""
     started = time.perf_counter()
     folder = Path(folder)
     import_onnxruntime()  # fail before the seconds of export when the runtime is missing
-    model = load_torch_model()
+    tuned = model is not None
+    model = model if tuned else load_torch_model()
     tokenizer = model.tokenizer
-    settings = _settings()
+    settings = _settings() | {"fine_tuned": tuned}
     meta = {"fingerprint": fingerprint(), **settings, "dim": int(model.get_embedding_dimension()),
             "pad_id": int(tokenizer.pad_token_id), "pad_token": str(tokenizer.pad_token)}
     work = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
@@ -170,6 +171,7 @@ def export(folder: Path, log: Log = print) -> dict:
             os.replace(work / name, folder / name)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    log(f"Exported the sentence encoder to {folder / MODEL_FILE} in {meta['export_seconds']} s "
+    what = "fine-tuned sentence encoder" if tuned else "sentence encoder"
+    log(f"Exported the {what} to {folder / MODEL_FILE} in {meta['export_seconds']} s "
         f"(max |Δ| vs torch {meta['max_abs_diff']:.1e})")
     return meta

@@ -119,6 +119,9 @@ class IntentConfig:
     # off: +0.012–0.018 IARD macro-F1 on the folds, but 0.55–0.66 points more help-text turns on
     # the ReDial train replay (docs/BENCHMARKS.md, issue 14 rounds 2 and 3)
     dialogue_context: bool = False
+    # > 0: fine-tune a copy of the sentence encoder for this many epochs on the intent rows and
+    # train the head on its vectors (nlu/intent_encoder.py); 0: the head reads the frozen encoder
+    finetune_epochs: int = 0
 
 
 class IntentHead(nn.Module):

@@ -103,6 +103,9 @@ class NluPipeline:
     lexicon: EntityLexicon
     classifier: IntentClassifier
     item_nouns: ItemNouns | None = None  # a schema domain's item words (nlu/item_nouns.py)
+    # the copy of the encoder fine-tuned for the head (nlu/intent_encoder.py); None: the head
+    # reads the frozen encoder's vectors
+    intent_encoder: SentenceEncoder | None = None
 
     def parse(self, text: str, context: ParseContext = ParseContext()) -> Parse:
         payload = parse_payload(text)
@@ -133,9 +136,11 @@ class NluPipeline:
             offsets = delexicalised_offsets(text, spans)
         # clause spans of the delexicalised text: each act is placed in the clause that says it
         # ... read beside what the bot just did (nlu/dialogue_context.py; zeros without context)
+        head_vector = vectors[-1] if nouns else vectors[0]  # [384]
+        if self.intent_encoder is not None:
+            head_vector = self.intent_encoder.encode_one(texts[-1] if nouns else text)
         intent, confidence, ranking, acts = self.classifier.predict_acts(
-            vectors[-1] if nouns else vectors[0], delexicalized, clause_spans(delexicalized),
-            context_features(context))
+            head_vector, delexicalized, clause_spans(delexicalized), context_features(context))
         if wanted == "":  # everything said was unwanted ("not a romance"): no pull toward it
             wanted_embedding = np.zeros_like(vectors[0])
         else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -28,11 +29,27 @@ from nlu.intent_classifier import (
     choose_thresholds,
     delexicalize,
 )
+from nlu.intent_encoder import TuningSettings, tuned_encoder
 from nlu.training_data import Example, load_nlu_yaml, split_train_test
 from nlu.types import INTENTS, ParseContext
 
 ROOT = Path(__file__).resolve().parent.parent
 THRESHOLD_HOLD_OUT = 0.2  # share of a fit's rows its act thresholds are chosen on
+ENCODER_FOLDER = "encoder"  # the head's fine-tuned encoder, inside the head's folder
+
+
+def head_encoder(encoder: SentenceEncoder, texts: list[str], labels: list[tuple[str, ...]],
+                 config: IntentConfig, folder: Path, log=print, progress: bool = False
+                 ) -> SentenceEncoder:
+    """The encoder the head reads: `encoder` itself, or (config.finetune_epochs > 0) a copy
+    fine-tuned on these rows (texts as written, label tuples), saved in `folder`."""
+    if not config.finetune_epochs:
+        shutil.rmtree(folder, ignore_errors=True)  # no stale copy beside a frozen-encoder head
+        return encoder
+    intents = [i for i in INTENTS if any(i in label for label in labels)]
+    return tuned_encoder(texts, labels, intents,
+                         TuningSettings(epochs=config.finetune_epochs, seed=config.seed),
+                         folder, encoder.config, log, progress)
 
 
 def seeker_path(config: IntentConfig) -> Path | None:
@@ -191,9 +208,14 @@ def train_intents(
     examples = load_nlu_yaml(nlu_path).examples
     seeker_texts, seeker_delexicalized, seeker_labels, seeker_contexts = seeker_examples(
         config, lexicon)
+    train, test = split_train_test(examples, test_fraction=0.2, seed=config.seed)
+    # a fine-tuned copy learns from the split's training part and the seekers only, so the
+    # held-out rows stay unseen by the encoder too; the saved head reads the same copy
+    encoder = head_encoder(encoder, [e.text for e in train] + seeker_texts,
+                           [(e.intent,) for e in train] + seeker_labels, config,
+                           Path(out_dir) / ENCODER_FOLDER, log, progress=True)
     log(f"Encoding {len(examples)} NLU examples and {len(seeker_texts)} seeker messages ...")
     seeker_vectors = encoder.encode(seeker_texts)  # [n_seekers, 384] ([0, 384] without)
-    train, test = split_train_test(examples, test_fraction=0.2, seed=config.seed)
 
     def fit(part: list[Example]) -> IntentClassifier:
         vectors, texts, labels = example_rows(part, encoder)
@@ -215,6 +237,7 @@ def train_intents(
         "fingerprint": fingerprint(nlu_path, config),
         "n_examples": len(examples),
         "n_seeker_messages": len(seeker_texts),
+        "encoder": "fine-tuned" if config.finetune_epochs else "frozen",
         "held_out": metrics,
         "train_seconds": round(time.time() - started, 1),
         "data": str(nlu_path),
@@ -226,6 +249,8 @@ def train_intents(
 def is_current(nlu_path: Path, config: IntentConfig, out_dir: Path) -> bool:
     meta_path = Path(out_dir) / "intent_head.json"
     if not meta_path.exists() or not (Path(out_dir) / "intent_head.pt").exists():
+        return False
+    if config.finetune_epochs and not (Path(out_dir) / ENCODER_FOLDER).exists():
         return False
     meta = json.loads(meta_path.read_text())
     return meta.get("card", {}).get("fingerprint") == fingerprint(nlu_path, config)

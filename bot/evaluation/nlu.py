@@ -18,6 +18,7 @@ F1, micro-F1 over acts (multi-label view), slot recall, polarity accuracy.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +39,7 @@ from nlu.evaluation import (
 from nlu.iard import SeekerMessage, catalog_title_index, conversation_folds, load_seeker_messages
 from nlu.intent_classifier import delexicalize
 from nlu.parse import NluPipeline
-from nlu.train import example_rows, fit_intent_head, rows_with_contexts, seeker_path
+from nlu.train import example_rows, fit_intent_head, head_encoder, rows_with_contexts, seeker_path
 from nlu.training_data import load_nlu_yaml, split_train_test
 from nlu.types import UNWANTED, WANTED, Parse
 
@@ -59,13 +60,15 @@ def _train_texts(texts: list[str], lexicon: EntityLexicon) -> list[str]:
             for t in texts]
 
 
-def _held_out(config: Config, encoder, lexicon: EntityLexicon, log: Log) -> dict:
+def _held_out(config: Config, encoder, lexicon: EntityLexicon, work: Path, log: Log) -> dict:
     examples = load_nlu_yaml(config.path("nlu_data")).examples
     train, test = split_train_test(examples, test_fraction=0.2, seed=config.nlu.intent.seed)
     log(f"data/nlu.yml held-out: training on {len(train)}, measuring {len(test)} ...")
-    head = fit_intent_head(*example_rows(train, encoder),
+    tuned = head_encoder(encoder, [e.text for e in train], [(e.intent,) for e in train],
+                         config.nlu.intent, work / "held-out", log)
+    head = fit_intent_head(*example_rows(train, tuned),
                            config.nlu.intent, config.nlu.fallback_intent)
-    pipeline = NluPipeline(encoder, lexicon, head)
+    pipeline = NluPipeline(encoder, lexicon, head, intent_encoder=_unless(tuned, encoder))
     parses = [pipeline.parse(e.text) for e in test]
     fallback = config.nlu.fallback_intent
     found, kinds, right = [], [], []
@@ -89,24 +92,33 @@ def _held_out(config: Config, encoder, lexicon: EntityLexicon, log: Log) -> dict
     }
 
 
+def _unless(tuned, encoder):
+    """The head's own encoder for NluPipeline: None when it is the frozen one."""
+    return None if tuned is encoder else tuned
+
+
 def _iard(config: Config, encoder, lexicon: EntityLexicon, messages: list[SeekerMessage],
-          folds: int, log: Log) -> dict:
+          folds: int, work: Path, log: Log) -> dict:
     examples = load_nlu_yaml(config.path("nlu_data")).examples
-    base_vectors, base_texts, base_labels = example_rows(examples, encoder)
-    vectors = encoder.encode([m.text for m in messages])
     delexicalised = _train_texts([m.text for m in messages], lexicon)
     contexts = np.array([context_features(m.context) for m in messages], dtype=np.float32)
     fold_of = conversation_folds(messages, folds)
     parses: list[Parse | None] = [None] * len(messages)
     for fold in range(folds):
         rows = [i for i, f in enumerate(fold_of) if f != fold]
-        log(f"IARD fold {fold + 1}/{folds}: training on {len(base_texts)} + {len(rows)} ...")
+        log(f"IARD fold {fold + 1}/{folds}: training on {len(examples)} + {len(rows)} ...")
+        # a fine-tuned encoder learns from this fold's training rows only
+        tuned = head_encoder(encoder, [e.text for e in examples] + [messages[i].text for i in rows],
+                             [(e.intent,) for e in examples] + [messages[i].intents for i in rows],
+                             config.nlu.intent, work / f"fold-{fold}", log)
+        base_vectors, base_texts, base_labels = example_rows(examples, tuned)
+        vectors = tuned.encode([m.text for m in messages])  # [n, 384]
         train = rows_with_contexts(base_vectors, base_texts, base_labels, (
             vectors[rows], [delexicalised[i] for i in rows], [messages[i].intents for i in rows],
             contexts[rows]), config.nlu.intent.dialogue_context)
         head = fit_intent_head(*train[:3], config.nlu.intent, config.nlu.fallback_intent,
                                train[3])
-        pipeline = NluPipeline(encoder, lexicon, head)
+        pipeline = NluPipeline(encoder, lexicon, head, intent_encoder=_unless(tuned, encoder))
         for i, f in enumerate(fold_of):
             if f == fold:  # read after the recommender's previous utterance, as the chat does
                 parses[i] = pipeline.parse(messages[i].text, messages[i].context)
@@ -144,13 +156,14 @@ def evaluate_nlu(config: Config, root: Path, folds: int, out_dir: Path, log: Log
     catalog = ensure_catalog(config, log)
     encoder = ensure_encoder(config, log)
     lexicon = EntityLexicon.from_catalog(catalog)
-    result = {"held_out": _held_out(config, encoder, lexicon, log)}
-    iard_path = seeker_path(config.nlu.intent) or root / IARD_PATH
-    if iard_path.exists():
-        messages = load_seeker_messages(iard_path, catalog_title_index(catalog.items))
-        result["iard"] = _iard(config, encoder, lexicon, messages, folds, log)
-    else:
-        result["iard"] = f"skipped: {iard_path} not found"
+    with tempfile.TemporaryDirectory(prefix="convrec-nlu-") as work:  # fine-tuned copies
+        result = {"held_out": _held_out(config, encoder, lexicon, Path(work), log)}
+        iard_path = seeker_path(config.nlu.intent) or root / IARD_PATH
+        if iard_path.exists():
+            messages = load_seeker_messages(iard_path, catalog_title_index(catalog.items))
+            result["iard"] = _iard(config, encoder, lexicon, messages, folds, Path(work), log)
+        else:
+            result["iard"] = f"skipped: {iard_path} not found"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "nlu.json").write_text(json.dumps(result, indent=2))
     return result

@@ -30,7 +30,7 @@ def test_the_shipped_pipeline_sets_each_component():
     nlu = load_config().nlu
     assert nlu.encoder == EncoderConfig(cache_size=4096, backend="onnx", threads=1)
     assert nlu.intent == IntentConfig(hidden_size=256, epochs=80, learning_rate=0.003,
-                                      dropout=0.2, threshold=0.30, seed=7,
+                                      dropout=0.2, threshold=0.30, seed=7, finetune_epochs=0,
                                       seeker_data="../shared/datasets/iard-dev/"
                                                   "iard_annotated_partial_dev.json")
 
