@@ -87,7 +87,7 @@ def save(model, folder: Path, backend: str, log: Log = print) -> None:
     folder = Path(folder)
     shutil.rmtree(folder, ignore_errors=True)
     if backend == "onnx":
-        from nlu import encoder_export  # the exporter imports torch.onnx: only when saving
+        from nlu import encoder_export  # heavy: the exporter imports torch.onnx; only to save
 
         encoder_export.export(folder, log=log, model=model)
     else:
